@@ -1,0 +1,287 @@
+/**
+ * The only reader of `process.env` in the agent. Every variable DESIGN.md lists is
+ * validated here; a bad value yields one problem line naming the variable and what
+ * is accepted, and the default is used. Nothing here throws.
+ */
+import { basename } from 'node:path';
+
+/** Where spans go (`OTEL_TRACES_EXPORTER`). */
+export type TracesExporterName = 'otlp' | 'console' | 'none';
+/** OTLP encoding (`OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+/** Where metrics go (`OTEL_METRICS_EXPORTER`). */
+export type MetricsExporterName = 'prometheus' | 'otlp' | 'none';
+/** Sampler names of the OpenTelemetry specification (`OTEL_TRACES_SAMPLER`). */
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+/** pino level names (`LOG_LEVEL`). */
+export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+/** Resource detectors the agent bundles (`OTEL_NODE_RESOURCE_DETECTORS`). */
+export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process';
+
+/** The agent's whole configuration, read once at start-up. */
+export interface AgentConfig {
+  /** `OTEL_SDK_DISABLED`. @default false */
+  readonly disabled: boolean;
+  /** `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`. @default "unknown_service:node" */
+  readonly serviceName: string;
+  /** @default "otlp" */
+  readonly tracesExporter: TracesExporterName;
+  /** @default "http/protobuf" */
+  readonly tracesProtocol: OtlpProtocol;
+  /** Full URL spans are posted to. @default "http://localhost:4318/v1/traces" */
+  readonly tracesUrl: string;
+  /** @default "parentbased_always_on" */
+  readonly sampler: SamplerName;
+  /** Ratio for the traceidratio samplers. @default 1 */
+  readonly samplerRatio: number;
+  /** @default "prometheus" */
+  readonly metricsExporter: MetricsExporterName;
+  /** Full URL metrics are posted to when `metricsExporter` is otlp. @default "http://localhost:4318/v1/metrics" */
+  readonly metricsUrl: string;
+  /** Dedicated Prometheus listener; `undefined` serves `/metrics` on the app's own HTTP server. @default undefined */
+  readonly prometheusListener: { readonly host: string; readonly port: number } | undefined;
+  /** @default ["env", "host", "os", "process"] */
+  readonly resourceDetectors: readonly ResourceDetectorName[];
+  /** @default "info" */
+  readonly logLevel: LogLevelName;
+  /** @default "stdout" */
+  readonly logDestination: 'stdout' | 'stderr';
+}
+
+/** What `readConfig` returns: the configuration and one line per bad value. */
+export interface ConfigResult {
+  readonly config: AgentConfig;
+  readonly problems: readonly string[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const TRACES_EXPORTERS = ['otlp', 'console', 'none'] as const;
+const METRICS_EXPORTERS = ['prometheus', 'otlp', 'none'] as const;
+const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const DETECTORS = ['env', 'host', 'os', 'process'] as const;
+const CLOUD_DETECTORS = ['aws', 'alibaba', 'azure', 'container', 'gcp'];
+const DEFAULT_PROMETHEUS_PORT = 9464;
+const DEFAULT_PROMETHEUS_HOST = 'localhost';
+const DEFAULT_OTLP_BASE = 'http://localhost:4318';
+
+/** Reads and validates the environment; never throws. */
+export function readConfig(env: Env = process.env): ConfigResult {
+  const problems: string[] = [];
+  const reader = new EnvReader(env, problems);
+
+  const disabled = reader.boolean('OTEL_SDK_DISABLED', false);
+  const resourceServiceName = reader.resourceServiceName();
+  const serviceName =
+    reader.string('OTEL_SERVICE_NAME') ?? resourceServiceName ?? `unknown_service:${basename(process.argv0 || 'node')}`;
+
+  const tracesExporter = reader.oneOfList('OTEL_TRACES_EXPORTER', TRACES_EXPORTERS, 'otlp');
+  const protocol = reader.protocol('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
+  const tracesProtocol = reader.protocol('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', protocol);
+  const base = reader.url('OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_OTLP_BASE;
+  const tracesUrl = reader.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? joinSignalPath(base, 'v1/traces');
+  const metricsUrl = reader.url('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') ?? joinSignalPath(base, 'v1/metrics');
+  reader.headers('OTEL_EXPORTER_OTLP_HEADERS');
+  reader.headers('OTEL_EXPORTER_OTLP_TRACES_HEADERS');
+
+  const sampler = reader.oneOf('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
+  const samplerRatio = reader.ratio('OTEL_TRACES_SAMPLER_ARG', 1);
+
+  const metricsExporter = reader.oneOfList('OTEL_METRICS_EXPORTER', METRICS_EXPORTERS, 'prometheus');
+  const promHost = reader.string('OTEL_EXPORTER_PROMETHEUS_HOST');
+  const promPort = reader.port('OTEL_EXPORTER_PROMETHEUS_PORT');
+  const prometheusListener =
+    promHost !== undefined || promPort !== undefined
+      ? { host: promHost ?? DEFAULT_PROMETHEUS_HOST, port: promPort ?? DEFAULT_PROMETHEUS_PORT }
+      : undefined;
+
+  const config: AgentConfig = {
+    disabled,
+    serviceName,
+    tracesExporter,
+    tracesProtocol,
+    tracesUrl,
+    sampler,
+    samplerRatio,
+    metricsExporter,
+    metricsUrl,
+    prometheusListener,
+    resourceDetectors: reader.detectors('OTEL_NODE_RESOURCE_DETECTORS'),
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logDestination: reader.oneOf('LOG_DESTINATION', ['stdout', 'stderr'] as const, 'stdout'),
+  };
+  return { config: Object.freeze(config), problems };
+}
+
+/** `http://host:4318` + `v1/traces`, keeping any path prefix the endpoint has (as the OTLP spec says). */
+function joinSignalPath(base: string, signalPath: string): string {
+  return base.endsWith('/') ? base + signalPath : `${base}/${signalPath}`;
+}
+
+/** Shows a bad value safely: quoted, control characters escaped, cut at 64 characters. */
+function show(value: string): string {
+  const cut = value.length > 64 ? `${value.slice(0, 64)}...` : value;
+  return JSON.stringify(cut);
+}
+
+/** Typed getters over the environment in the style of OpenTelemetry's own: blank means unset. */
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  string(name: string): string | undefined {
+    const raw = this.env[name]?.trim();
+    return raw ? raw : undefined;
+  }
+
+  private reject(name: string, value: string | undefined, accepted: string, using: string): void {
+    const shown = value === undefined ? '' : `=${show(value)}`;
+    this.problems.push(`${name}${shown} is not valid (accepted: ${accepted}); using ${using}`);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const lower = raw.toLowerCase();
+    if (lower === 'true') return true;
+    if (lower === 'false') return false;
+    this.reject(name, raw, 'true or false', String(fallback));
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const lower = raw.toLowerCase() as T;
+    if (allowed.includes(lower)) return lower;
+    this.reject(name, raw, allowed.join(', '), fallback);
+    return fallback;
+  }
+
+  /** A comma-separated list of which the agent supports one entry (the spec allows several). */
+  oneOfList<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const items = raw
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    const known = items.filter((i): i is T => allowed.includes(i as T));
+    if (known.length === items.length && known.length > 0) {
+      if (known.length > 1 && known.includes('none' as T)) return 'none' as T;
+      if (known.length > 1) this.problems.push(`${name}=${show(raw)} names several exporters; using the first, ${known[0]}`);
+      return known[0];
+    }
+    const using = known[0] ?? fallback;
+    this.reject(name, raw, allowed.join(', '), using);
+    return using;
+  }
+
+  protocol(name: string, fallback: OtlpProtocol): OtlpProtocol {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if ((PROTOCOLS as readonly string[]).includes(raw)) return raw as OtlpProtocol;
+    this.reject(name, raw, PROTOCOLS.join(', '), fallback);
+    return fallback;
+  }
+
+  url(name: string): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return raw;
+    } catch {
+      // reported below
+    }
+    // The value may carry credentials; show only that it was bad.
+    this.reject(name, undefined, 'an http:// or https:// URL', 'the default');
+    return undefined;
+  }
+
+  headers(name: string): void {
+    const raw = this.string(name);
+    if (raw === undefined) return;
+    const ok = raw.split(',').every((pair) => /^[^=\s]+\s*=\s*\S/.test(pair.trim()));
+    // Never echo the value: headers carry API keys.
+    if (!ok) this.problems.push(`${name} is not valid (accepted: key1=value1,key2=value2, percent-encoded); malformed pairs are ignored`);
+  }
+
+  ratio(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
+    this.reject(name, raw, 'a number from 0 to 1', String(fallback));
+    return fallback;
+  }
+
+  port(name: string): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+    this.reject(name, raw, 'an integer from 0 to 65535', 'the default');
+    return undefined;
+  }
+
+  detectors(name: string): ResourceDetectorName[] {
+    const raw = this.string(name);
+    if (raw === undefined) return [...DETECTORS];
+    const out = new Set<ResourceDetectorName>();
+    for (const item of raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+      if (item === 'all') DETECTORS.forEach((d) => out.add(d));
+      else if (item === 'none') continue;
+      else if ((DETECTORS as readonly string[]).includes(item)) out.add(item as ResourceDetectorName);
+      else if (CLOUD_DETECTORS.includes(item))
+        this.problems.push(`${name}: the ${item} detector is not bundled with @twinkle/agent (it calls a cloud metadata address); skipped`);
+      else this.reject(name, item, `${DETECTORS.join(', ')}, all, none`, 'the others named');
+    }
+    return [...out];
+  }
+
+  /** `service.name` from `OTEL_RESOURCE_ATTRIBUTES`, which is validated on the way. */
+  resourceServiceName(): string | undefined {
+    const raw = this.string('OTEL_RESOURCE_ATTRIBUTES');
+    if (raw === undefined) return undefined;
+    let serviceName: string | undefined;
+    let bad = false;
+    for (const pair of raw.split(',')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) {
+        bad = true;
+        continue;
+      }
+      const key = pair.slice(0, eq).trim();
+      let value: string;
+      try {
+        value = decodeURIComponent(pair.slice(eq + 1).trim());
+      } catch {
+        bad = true;
+        continue;
+      }
+      if (key === 'service.name' && value) serviceName = value;
+    }
+    if (bad)
+      this.problems.push(
+        'OTEL_RESOURCE_ATTRIBUTES is not valid (accepted: key1=value1,key2=value2, percent-encoded); malformed pairs are ignored',
+      );
+    return serviceName;
+  }
+}

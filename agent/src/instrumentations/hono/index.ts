@@ -1,0 +1,2 @@
+export { HonoInstrumentation } from './instrumentation.js';
+export type { HonoInstrumentationConfig } from './types.js';

@@ -1,0 +1,50 @@
+/**
+ * What `node --import @twinkle/agent` (or `--require`) runs: config, double-load guard,
+ * ESM hook, start, one log line. A failure leaves the app running uninstrumented and
+ * is said once.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { readConfig } from './config.js';
+import { bridgeOtelDiag, createDiag } from './diag.js';
+import { registerEsmHook } from './esm-hook.js';
+import { INSTRUMENTED_MODULES } from './instrumentations/index.js';
+import { NOOP_AGENT, startAgent, type AgentHandle } from './sdk.js';
+
+const AGENT = Symbol.for('twinkle.agent');
+
+function register(): AgentHandle {
+  const g = globalThis as { [AGENT]?: AgentHandle };
+  // Loaded twice (--import twice, --import plus --require, or an import in the app): start once.
+  const existing = g[AGENT];
+  if (existing !== undefined) return existing;
+  g[AGENT] = NOOP_AGENT;
+  // Worker threads inherit --import; the main thread's agent already covers the process.
+  if (!isMainThread) return NOOP_AGENT;
+
+  const { config, problems } = readConfig(process.env);
+  const diag = createDiag(config);
+  for (const problem of problems) diag.warn(problem);
+  // OTEL_SDK_DISABLED=true: nothing patched, nothing served.
+  if (config.disabled) return NOOP_AGENT;
+
+  try {
+    bridgeOtelDiag(diag, config.logLevel);
+    registerEsmHook(INSTRUMENTED_MODULES);
+    const agent = startAgent(config, diag);
+    g[AGENT] = agent;
+    const traces = config.tracesExporter === 'otlp' ? `otlp ${withoutCredentials(config.tracesUrl)}` : config.tracesExporter;
+    diag.info(`agent started: metrics ${agent.metricsEndpoint ?? 'off'}, traces ${traces}`);
+    return agent;
+  } catch (err) {
+    diag.error(`agent disabled: ${err instanceof Error ? err.message : String(err)}; the app runs uninstrumented`);
+    return NOOP_AGENT;
+  }
+}
+
+/** An endpoint as it may be logged: origin and path, no user, password or query. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+register();

@@ -1,0 +1,32 @@
+import {
+  detectResources,
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  resourceFromAttributes,
+  type Resource,
+  type ResourceDetector,
+} from '@opentelemetry/resources';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { AgentConfig, ResourceDetectorName } from './config.js';
+
+const DETECTORS: Record<ResourceDetectorName, ResourceDetector> = {
+  env: envDetector,
+  host: hostDetector,
+  os: osDetector,
+  process: processDetector,
+};
+
+/**
+ * The resource of every signal: the detectors the config names (never a cloud one,
+ * which would call a metadata address), then the service name the config settled on.
+ */
+export function createResource(config: Pick<AgentConfig, 'resourceDetectors' | 'serviceName'>): Resource {
+  const detected = detectResources({ detectors: config.resourceDetectors.map((name) => DETECTORS[name]) });
+  const resource = detected.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName }));
+  // Settle the detectors' async attributes (host.id) now, so the first export or
+  // scrape does not read a resource that is still pending.
+  resource.waitForAsyncAttributes?.().catch(() => {});
+  return resource;
+}

@@ -1,0 +1,92 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { context, trace, type Tracer } from '@opentelemetry/api';
+import { setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { ROUTE_UNMATCHED } from '@twinkle/semconv';
+import type { HttpServerMetrics } from '../metrics/http.js';
+import { isAgentServer } from './agent-servers.js';
+import { createRequestState, REQUEST_STATE, type ServerRequestState } from './request-state.js';
+import { endServerSpan, extractParentContext, startServerSpan } from './server-span.js';
+
+/** What the server instrumentation needs; every part is optional. */
+export interface ServerInstrumentationOptions {
+  /** Records `http_request_*`; absent when metrics are off. */
+  readonly metrics?: HttpServerMetrics;
+  /** Starts SERVER spans; absent when tracing is off. */
+  readonly tracer?: Tracer;
+  /** Answers `GET /metrics` on the app's own server, before the app sees it. */
+  readonly serveMetrics?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  readonly metricsPath?: string;
+}
+
+type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
+type RequestWithState = http.IncomingMessage & { [REQUEST_STATE]?: ServerRequestState };
+
+/** Node publishes this when a response has been fully handed to the OS. */
+const RESPONSE_FINISH = 'http.server.response.finish';
+
+/**
+ * Instruments Node's HTTP servers without instrumentation-http: a thin wrapper over
+ * `Server.prototype.emit('request')` answers `/metrics`, starts the SERVER span and runs
+ * the app inside its context; Node's `http.server.response.finish` diagnostics channel
+ * ends the span and records the metrics. Returns the function that undoes it.
+ */
+export function installServerInstrumentation(options: ServerInstrumentationOptions): () => void {
+  const { metrics, tracer, serveMetrics } = options;
+  const metricsPath = options.metricsPath ?? '/metrics';
+  const metricsQueryPrefix = `${metricsPath}?`;
+
+  const patchEmit = (proto: http.Server, encrypted: boolean): (() => void) => {
+    const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
+    const original = proto.emit as Emit;
+    const patched: Emit = function twinkleServerEmit(this: http.Server, event: string | symbol) {
+      if (event !== 'request' || isAgentServer(this)) return original.apply(this, arguments as unknown as [string]);
+      const req = arguments[1] as RequestWithState;
+      const res = arguments[2] as http.ServerResponse;
+      if (serveMetrics !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+        const url = req.url;
+        if (url === metricsPath || (url !== undefined && url.startsWith(metricsQueryPrefix))) {
+          serveMetrics(req, res);
+          return true;
+        }
+      }
+      let ctx = context.active();
+      let span;
+      if (tracer !== undefined) {
+        const parent = extractParentContext(req);
+        span = startServerSpan(tracer, req, parent, encrypted);
+        ctx = trace.setSpan(parent, span);
+      }
+      const state = createRequestState(span);
+      req[REQUEST_STATE] = state;
+      // The span field may be absent (tracing off); readers of RPC metadata check it.
+      return context.with(setRPCMetadata(ctx, state as RPCMetadata), original, this, ...(arguments as unknown as [string]));
+    };
+    proto.emit = patched as typeof proto.emit;
+    return () => {
+      if (proto.emit !== patched) return;
+      if (hadOwn) proto.emit = original as typeof proto.emit;
+      else delete (proto as { emit?: unknown }).emit;
+    };
+  };
+
+  const onFinish = (message: unknown): void => {
+    const { request, response } = message as { request: RequestWithState; response: http.ServerResponse };
+    const state = request[REQUEST_STATE];
+    if (state === undefined) return;
+    request[REQUEST_STATE] = undefined;
+    const method = request.method ?? 'GET';
+    const statusCode = response.statusCode;
+    if (metrics !== undefined)
+      metrics.record(method, state.route ?? ROUTE_UNMATCHED, statusCode, (performance.now() - state.start) / 1000);
+    if (state.span !== undefined) endServerSpan(state.span, method, state.route, statusCode);
+  };
+
+  const undo = [patchEmit(http.Server.prototype, false), patchEmit(https.Server.prototype as unknown as http.Server, true)];
+  subscribe(RESPONSE_FINISH, onFinish);
+  return () => {
+    unsubscribe(RESPONSE_FINISH, onFinish);
+    for (const u of undo) u();
+  };
+}

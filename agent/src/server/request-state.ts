@@ -1,0 +1,31 @@
+import { RPCType, type RPCMetadata } from '@opentelemetry/core';
+import type { Span } from '@opentelemetry/api';
+
+/**
+ * What the agent keeps per incoming request. It is also the request's OpenTelemetry
+ * RPC metadata (`getRPCMetadata(context.active())`), the one place route
+ * instrumentations (ours for Hono, contrib's for Express and others) write the
+ * matched route template to.
+ */
+export interface ServerRequestState {
+  readonly type: RPCType.HTTP;
+  /** The server span; absent when tracing is off or the request was not sampled. */
+  span: Span | undefined;
+  /** Registered route template, written by the route instrumentation. */
+  route?: string;
+  /** `performance.now()` when the request reached the server. */
+  readonly start: number;
+}
+
+/** Where the state hangs on the `IncomingMessage`. */
+export const REQUEST_STATE: unique symbol = Symbol('twinkle.request');
+
+/** Creates the state of a request that just arrived. */
+export function createRequestState(span: Span | undefined): ServerRequestState {
+  return { type: RPCType.HTTP, span, route: undefined, start: performance.now() };
+}
+
+/** Narrows OpenTelemetry RPC metadata to the HTTP kind that carries a route. */
+export function isHttpMetadata(metadata: RPCMetadata | undefined): metadata is RPCMetadata & { route?: string } {
+  return metadata !== undefined && metadata.type === RPCType.HTTP;
+}

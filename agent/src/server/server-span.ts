@@ -1,0 +1,60 @@
+import type { IncomingMessage } from 'node:http';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
+import { normalizeMethod } from '../metrics/http.js';
+
+/** The parent context of an incoming request: W3C trace context and baggage from its headers. */
+export function extractParentContext(req: IncomingMessage): Context {
+  return propagation.extract(ROOT_CONTEXT, req.headers);
+}
+
+/**
+ * Starts the SERVER span of an incoming request, named by its method until the route
+ * is known, with the semantic-convention HTTP attributes known at arrival.
+ */
+export function startServerSpan(tracer: Tracer, req: IncomingMessage, parent: Context, encrypted: boolean): Span {
+  const method = normalizeMethod(req.method ?? 'GET');
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const span = tracer.startSpan(
+    method,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_PATH]: queryAt === -1 ? url : url.slice(0, queryAt),
+        [ATTR_URL_SCHEME]: encrypted ? 'https' : 'http',
+        [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+      },
+    },
+    parent,
+  );
+  if (span.isRecording()) {
+    const userAgent = req.headers['user-agent'];
+    if (userAgent) span.setAttribute(ATTR_USER_AGENT_ORIGINAL, userAgent);
+    const client = req.socket.remoteAddress;
+    if (client) span.setAttribute(ATTR_CLIENT_ADDRESS, client);
+  }
+  return span;
+}
+
+/** Names the span `METHOD /route/pattern`, sets the response attributes, and ends it. */
+export function endServerSpan(span: Span, method: string, route: string | undefined, statusCode: number): void {
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+  if (route !== undefined) {
+    span.setAttribute(ATTR_HTTP_ROUTE, route);
+    span.updateName(`${normalizeMethod(method)} ${route}`);
+  }
+  // Server spans are errors only for 5xx (semantic conventions, HTTP spans).
+  if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}

@@ -1,0 +1,27 @@
+import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace';
+import type { AgentConfig } from '../config.js';
+
+/**
+ * The span exporter `OTEL_TRACES_EXPORTER` names. The OTLP exporters are required
+ * only when chosen: each pulls in its serializer, which costs start-up time.
+ * Endpoint and protocol come validated from the config; headers and timeout the
+ * exporter reads from the environment itself.
+ */
+export function createSpanExporter(
+  config: Pick<AgentConfig, 'tracesExporter' | 'tracesProtocol' | 'tracesUrl'>,
+): SpanExporter | undefined {
+  switch (config.tracesExporter) {
+    case 'none':
+      return undefined;
+    case 'console':
+      return new ConsoleSpanExporter();
+    case 'otlp':
+    default:
+      if (config.tracesProtocol === 'http/json') {
+        const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+        return new OTLPTraceExporter({ url: config.tracesUrl });
+      }
+      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+      return new OTLPTraceExporter({ url: config.tracesUrl });
+  }
+}

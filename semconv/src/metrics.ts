@@ -1,0 +1,133 @@
+/**
+ * Metric names, label keys, label values and bucket lists, exactly as the
+ * dashboards and alert rules query them (shared/DESIGN.md, "Metrics").
+ *
+ * The names are the final Prometheus names: the in-process Prometheus exporter
+ * adds no unit suffix and appends `_total` only when it is missing, so these
+ * strings are what a scrape shows.
+ */
+
+/** Label key: HTTP request method (`GET`, `POST`, ... or `_OTHER`). */
+export const LABEL_METHOD = 'method';
+/** Label key: matched Hono route pattern, never the raw path. */
+export const LABEL_ROUTE = 'route';
+/** Label key: HTTP response status code, as a decimal string. */
+export const LABEL_STATUS_CODE = 'status_code';
+/** Label key: settlement outcome. */
+export const LABEL_STATUS = 'status';
+/** Label key: settlement type. */
+export const LABEL_TYPE = 'type';
+
+/** The one `route` value of every request that matched no registered route. */
+export const ROUTE_UNMATCHED = 'unmatched';
+
+/** HTTP methods kept as label values; any other method is recorded as `METHOD_OTHER`. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'] as const;
+/** The `method` value of a request whose method is not in `HTTP_METHODS` (as OpenTelemetry's semantic conventions do). */
+export const METHOD_OTHER = '_OTHER';
+export type HttpMethod = (typeof HTTP_METHODS)[number] | typeof METHOD_OTHER;
+
+/** Settlement outcomes (`status` label). */
+export const SETTLEMENT_STATUSES = ['success', 'failure', 'pending'] as const;
+export type SettlementStatus = (typeof SETTLEMENT_STATUSES)[number];
+
+/** Settlement types (`type` label). */
+export const SETTLEMENT_TYPES = ['paywall', 'subscription', 'direct'] as const;
+export type SettlementType = (typeof SETTLEMENT_TYPES)[number];
+
+/** Bucket upper bounds for HTTP request durations, in seconds. */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+/** Bucket upper bounds for settlement durations, in seconds. */
+export const SETTLEMENT_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] as const;
+
+/** Histogram of HTTP server request durations. */
+export const METRIC_HTTP_REQUEST_DURATION = {
+  name: 'http_request_duration_seconds',
+  description: 'Duration of HTTP requests in seconds',
+  labels: [LABEL_METHOD, LABEL_ROUTE, LABEL_STATUS_CODE],
+  buckets: HTTP_DURATION_BUCKETS,
+} as const;
+
+/** Counter of HTTP server requests. */
+export const METRIC_HTTP_REQUESTS = {
+  name: 'http_requests_total',
+  description: 'Total number of HTTP requests',
+  labels: [LABEL_METHOD, LABEL_ROUTE, LABEL_STATUS_CODE],
+} as const;
+
+/** Counter of settlements by outcome and type. */
+export const METRIC_SETTLEMENTS = {
+  name: 'twinkle_settlements_total',
+  description: 'Total number of settlement operations',
+  labels: [LABEL_STATUS, LABEL_TYPE],
+} as const;
+
+/** Histogram of settlement durations by outcome. */
+export const METRIC_SETTLEMENT_DURATION = {
+  name: 'twinkle_settlement_duration_seconds',
+  description: 'Duration of settlement operations in seconds',
+  labels: [LABEL_STATUS],
+  buckets: SETTLEMENT_DURATION_BUCKETS,
+} as const;
+
+/*
+ * Runtime metrics. Names and help texts are prom-client's default metrics of the
+ * same names, and so is what they measure.
+ */
+
+/** Counter: user CPU time, seconds (process.cpuUsage().user). */
+export const METRIC_PROCESS_CPU_USER = {
+  name: 'process_cpu_user_seconds_total',
+  description: 'Total user CPU time spent in seconds.',
+} as const;
+
+/** Counter: system CPU time, seconds (process.cpuUsage().system). */
+export const METRIC_PROCESS_CPU_SYSTEM = {
+  name: 'process_cpu_system_seconds_total',
+  description: 'Total system CPU time spent in seconds.',
+} as const;
+
+/** Gauge: resident set size, bytes. */
+export const METRIC_PROCESS_RESIDENT_MEMORY = {
+  name: 'process_resident_memory_bytes',
+  description: 'Resident memory size in bytes.',
+} as const;
+
+/** Gauge: process heap size, bytes (VmData on Linux, as prom-client reads it). */
+export const METRIC_PROCESS_HEAP = {
+  name: 'process_heap_bytes',
+  description: 'Process heap size in bytes.',
+} as const;
+
+/** Gauge: event loop lag, seconds, measured with setImmediate at scrape time. */
+export const METRIC_EVENTLOOP_LAG = {
+  name: 'nodejs_eventloop_lag_seconds',
+  description: 'Lag of event loop in seconds.',
+} as const;
+
+/** Gauge: number of active libuv handles. */
+export const METRIC_ACTIVE_HANDLES = {
+  name: 'nodejs_active_handles_total',
+  description: 'Total number of active handles.',
+} as const;
+
+/** Gauge: number of active libuv requests. */
+export const METRIC_ACTIVE_REQUESTS = {
+  name: 'nodejs_active_requests_total',
+  description: 'Total number of active requests.',
+} as const;
+
+/** Every metric family the agent exposes, in DESIGN.md's order. */
+export const ALL_METRICS = [
+  METRIC_HTTP_REQUEST_DURATION,
+  METRIC_HTTP_REQUESTS,
+  METRIC_SETTLEMENTS,
+  METRIC_SETTLEMENT_DURATION,
+  METRIC_PROCESS_CPU_USER,
+  METRIC_PROCESS_CPU_SYSTEM,
+  METRIC_PROCESS_RESIDENT_MEMORY,
+  METRIC_PROCESS_HEAP,
+  METRIC_EVENTLOOP_LAG,
+  METRIC_ACTIVE_HANDLES,
+  METRIC_ACTIVE_REQUESTS,
+] as const;
