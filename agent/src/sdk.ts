@@ -44,14 +44,27 @@ const NOOP_METER_PROVIDER: ApiMeterProvider = { getMeter: () => createNoopMeter(
 /** Batch processor bounds: a full queue drops spans rather than growing the heap. */
 const BATCH_OPTIONS = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 };
 
+/**
+ * The OpenTelemetry API globals someone else already registered. The API keeps them on
+ * one global object per major version (`Symbol.for('opentelemetry.js.api.1')`, see
+ * opentelemetry-js api/src/internal/global-utils.ts); checking first avoids the API's own
+ * "duplicate registration" errors and a half-set-up agent.
+ */
+function registeredOtelGlobals(): string[] {
+  const registry = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[Symbol.for('opentelemetry.js.api.1')];
+  if (registry === undefined) return [];
+  return ['context', 'trace', 'metrics', 'propagation'].filter((name) => registry[name] !== undefined);
+}
+
 /** Starts the agent. Throws only after undoing whatever it had installed. */
 export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
   const undo: Array<() => unknown> = [];
   try {
     const resource = createResource(config);
 
-    if (!context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()))
-      throw new Error('another OpenTelemetry context manager is already registered');
+    const taken = registeredOtelGlobals();
+    if (taken.length > 0) throw new Error(`another OpenTelemetry setup is already registered (${taken.join(', ')})`);
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     undo.push(() => context.disable());
     propagation.setGlobalPropagator(
       new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),

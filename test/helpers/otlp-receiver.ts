@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** A span as the test reads it: ids in hex, attributes flattened to plain values. */
+export interface ReceivedSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  readonly name: string;
+  readonly kind: number;
+  readonly attributes: Record<string, unknown>;
+  readonly status: { code?: number; message?: string };
+  readonly resource: Record<string, unknown>;
+  readonly scope: string;
+}
+
+/** An OTLP/HTTP receiver on loopback that decodes what the real exporter sends (JSON). */
+export interface OtlpReceiver {
+  readonly url: string;
+  readonly spans: ReceivedSpan[];
+  /** Raw request bodies, decoded to text, for "never contains" checks. */
+  readonly bodies: string[];
+  readonly requests: number;
+  /** Resolves once `predicate` holds over the received spans. */
+  waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
+  close(): Promise<void>;
+}
+
+interface AnyValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: AnyValue[] };
+}
+interface KeyValue {
+  key: string;
+  value: AnyValue;
+}
+
+function toValue(v: AnyValue): unknown {
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(toValue);
+  return undefined;
+}
+
+function toRecord(attrs: KeyValue[] | undefined): Record<string, unknown> {
+  return Object.fromEntries((attrs ?? []).map((a) => [a.key, toValue(a.value)]));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  return req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+}
+
+/** Starts the receiver. `status` lets a test make it refuse exports. */
+export async function startOtlpReceiver(options: { status?: number } = {}): Promise<OtlpReceiver> {
+  const spans: ReceivedSpan[] = [];
+  const bodies: string[] = [];
+  let requests = 0;
+  const waiters = new Set<() => void>();
+  const server: Server = createServer(async (req, res) => {
+    requests++;
+    const body = await readBody(req);
+    if (req.url !== '/v1/traces' || req.method !== 'POST') {
+      res.statusCode = 404;
+      return res.end();
+    }
+    const text = body.toString('utf8');
+    bodies.push(text);
+    if (!String(req.headers['content-type']).includes('json')) {
+      res.statusCode = 415;
+      return res.end();
+    }
+    const payload = JSON.parse(text) as {
+      resourceSpans?: Array<{
+        resource?: { attributes?: KeyValue[] };
+        scopeSpans?: Array<{ scope?: { name?: string }; spans?: Array<Record<string, unknown>> }>;
+      }>;
+    };
+    for (const rs of payload.resourceSpans ?? []) {
+      const resource = toRecord(rs.resource?.attributes);
+      for (const ss of rs.scopeSpans ?? []) {
+        for (const s of ss.spans ?? []) {
+          spans.push({
+            traceId: String(s.traceId),
+            spanId: String(s.spanId),
+            parentSpanId: String(s.parentSpanId ?? ''),
+            name: String(s.name),
+            kind: Number(s.kind),
+            attributes: toRecord(s.attributes as KeyValue[]),
+            status: (s.status as ReceivedSpan['status']) ?? {},
+            resource,
+            scope: ss.scope?.name ?? '',
+          });
+        }
+      }
+    }
+    res.statusCode = options.status ?? 200;
+    res.setHeader('content-type', 'application/json');
+    res.end('{}');
+    for (const w of waiters) w();
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    bodies,
+    get requests() {
+      return requests;
+    },
+    waitFor(predicate, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        if (predicate(spans)) return resolve(spans);
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for spans; got: ${spans.map((s) => s.name).join(', ')}`));
+        }, timeoutMs);
+        const check = (): void => {
+          if (!predicate(spans)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(spans);
+        };
+        waiters.add(check);
+      });
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
