@@ -41,6 +41,8 @@ export function createPrometheusEndpoint(): PrometheusEndpoint {
         }
       });
       markAgentServer(server);
+      // Neither the listener nor a scraper's keep-alive connection may keep the app alive.
+      server.on('connection', (socket) => socket.unref());
       server.on('error', (err) =>
         diag.error(`metrics listener on ${listener.host}:${listener.port} failed: ${err.message}; /metrics is not served`),
       );

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../agent/src/config.js';
+
+describe('readConfig', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const { config, problems } = readConfig({});
+    expect(problems).toEqual([]);
+    expect(config).toMatchObject({
+      disabled: false,
+      tracesExporter: 'otlp',
+      tracesProtocol: 'http/protobuf',
+      tracesUrl: 'http://localhost:4318/v1/traces',
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      metricsExporter: 'prometheus',
+      prometheusListener: undefined,
+      resourceDetectors: ['env', 'host', 'os', 'process'],
+      logLevel: 'info',
+      logDestination: 'stdout',
+    });
+    expect(config.serviceName).toMatch(/^unknown_service:/);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(readConfig({ OTEL_SDK_DISABLED: '  ', LOG_LEVEL: '' }).problems).toEqual([]);
+  });
+
+  it('reads every documented variable', () => {
+    const { config, problems } = readConfig({
+      OTEL_SDK_DISABLED: 'TRUE',
+      OTEL_SERVICE_NAME: 'twinkle-api',
+      OTEL_TRACES_EXPORTER: 'console',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_PROMETHEUS_PORT: '9464',
+      LOG_LEVEL: 'debug',
+      LOG_DESTINATION: 'stderr',
+    });
+    expect(problems).toEqual([]);
+    expect(config).toMatchObject({
+      disabled: true,
+      serviceName: 'twinkle-api',
+      tracesExporter: 'console',
+      tracesProtocol: 'http/json',
+      tracesUrl: 'http://collector:4318/v1/traces',
+      metricsUrl: 'http://collector:4318/v1/metrics',
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+      metricsExporter: 'otlp',
+      prometheusListener: { host: 'localhost', port: 9464 },
+      logLevel: 'debug',
+      logDestination: 'stderr',
+    });
+  });
+
+  it('prefers the traces endpoint as given over the base endpoint', () => {
+    const { config } = readConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/custom',
+    });
+    expect(config.tracesUrl).toBe('http://b:4318/custom');
+  });
+
+  it('takes service.name from OTEL_RESOURCE_ATTRIBUTES when OTEL_SERVICE_NAME is unset', () => {
+    expect(readConfig({ OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.name=twinkle%20api' }).config.serviceName).toBe(
+      'twinkle api',
+    );
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_PROMETHEUS_PORT', 'abc', 'OTEL_EXPORTER_PROMETHEUS_PORT="abc" is not valid (accepted: an integer from 0 to 65535); using the default'],
+    ['OTEL_EXPORTER_PROMETHEUS_PORT', '70000', 'OTEL_EXPORTER_PROMETHEUS_PORT="70000" is not valid (accepted: an integer from 0 to 65535); using the default'],
+    ['OTEL_TRACES_SAMPLER_ARG', '7', 'OTEL_TRACES_SAMPLER_ARG="7" is not valid (accepted: a number from 0 to 1); using 1'],
+    ['OTEL_SDK_DISABLED', 'maybe', 'OTEL_SDK_DISABLED="maybe" is not valid (accepted: true or false); using false'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL="loud" is not valid (accepted: trace, debug, info, warn, error, fatal, silent); using info'],
+    ['LOG_DESTINATION', 'file', 'LOG_DESTINATION="file" is not valid (accepted: stdout, stderr); using stdout'],
+    ['OTEL_TRACES_EXPORTER', 'jaeger', 'OTEL_TRACES_EXPORTER="jaeger" is not valid (accepted: otlp, console, none); using otlp'],
+    ['OTEL_TRACES_SAMPLER', 'sometimes', 'OTEL_TRACES_SAMPLER="sometimes" is not valid (accepted: always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); using parentbased_always_on'],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', 'OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not valid (accepted: http/protobuf, http/json); using http/protobuf'],
+    ['OTEL_METRICS_EXPORTER', 'statsd', 'OTEL_METRICS_EXPORTER="statsd" is not valid (accepted: prometheus, otlp, none); using prometheus'],
+  ])('gives one line naming %s=%s and what is accepted', (name, value, line) => {
+    const { problems } = readConfig({ [name]: value });
+    expect(problems).toEqual([line]);
+  });
+
+  it('never echoes a bad endpoint or headers value, which may carry credentials', () => {
+    const { config, problems } = readConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:s3cret@host',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key s3cret',
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).not.toContain('s3cret');
+    expect(problems[0]).toMatch(/^OTEL_EXPORTER_OTLP_ENDPOINT is not valid/);
+    expect(config.tracesUrl).toBe('http://localhost:4318/v1/traces');
+  });
+
+  it('escapes and cuts a hostile value in the problem line', () => {
+    const { problems } = readConfig({ LOG_LEVEL: `x\n{"level":60}${'y'.repeat(500)}` });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain('\n');
+    expect(problems[0].length).toBeLessThan(200);
+  });
+
+  it('skips cloud resource detectors, which call metadata addresses, with a line', () => {
+    const { config, problems } = readConfig({ OTEL_NODE_RESOURCE_DETECTORS: 'env,aws,process' });
+    expect(config.resourceDetectors).toEqual(['env', 'process']);
+    expect(problems).toEqual([
+      'OTEL_NODE_RESOURCE_DETECTORS: the aws detector is not bundled with @twinkle/agent (it calls a cloud metadata address); skipped',
+    ]);
+  });
+
+  it('lets none win in an exporter list', () => {
+    expect(readConfig({ OTEL_TRACES_EXPORTER: 'otlp,none' }).config.tracesExporter).toBe('none');
+  });
+});
