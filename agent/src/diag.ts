@@ -5,10 +5,10 @@
  * repeated messages (an exporter failing every batch) written once.
  */
 import { hostname } from 'node:os';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { AgentConfig, LogLevelName } from './config.js';
 
-const LEVELS: Record<LogLevelName, number> = {
+/** pino's numeric levels. */
+export const LEVELS: Record<LogLevelName, number> = {
   trace: 10,
   debug: 20,
   info: 30,
@@ -63,34 +63,4 @@ export function createDiag(config: Pick<AgentConfig, 'logLevel' | 'logDestinatio
       write(LEVELS.warn, msg);
     },
   };
-}
-
-/**
- * Routes OpenTelemetry's internal `diag` messages through the agent's logger: warnings
- * and errors always (each distinct message once), detail at debug.
- */
-export function bridgeOtelDiag(agentDiag: AgentDiag, level: LogLevelName): void {
-  const once = (args: unknown[]): void => {
-    const msg = args.map(describe).join(' ');
-    agentDiag.warnOnce(msg.slice(0, 200), `opentelemetry: ${msg}`);
-  };
-  const logger: DiagLogger = {
-    error: (...args) => once(args),
-    warn: (...args) => once(args),
-    info: (...args) => agentDiag.debug(`opentelemetry: ${args.map(describe).join(' ')}`),
-    debug: (...args) => agentDiag.debug(`opentelemetry: ${args.map(describe).join(' ')}`),
-    verbose: () => {},
-  };
-  const otelLevel = LEVELS[level] <= LEVELS.debug ? DiagLogLevel.DEBUG : DiagLogLevel.WARN;
-  diag.setLogger(logger, { logLevel: otelLevel, suppressOverrideMessage: true });
-}
-
-function describe(value: unknown): string {
-  if (value instanceof Error) return value.message;
-  if (typeof value === 'string') return value;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }

@@ -5,10 +5,11 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { readConfig } from './config.js';
-import { bridgeOtelDiag, createDiag } from './diag.js';
-import { registerEsmHook } from './esm-hook.js';
-import { INSTRUMENTED_MODULES } from './instrumentations/index.js';
-import { NOOP_AGENT, startAgent, type AgentHandle } from './sdk.js';
+import { createDiag } from './diag.js';
+import type { AgentHandle } from './sdk.js';
+
+/** What the guard holds while the agent is disabled or did not start. */
+const NOOP_AGENT: AgentHandle = { started: false, metricsEndpoint: undefined, shutdown: async () => {} };
 
 const AGENT = Symbol.for('twinkle.agent');
 
@@ -28,8 +29,14 @@ function register(): AgentHandle {
   if (config.disabled) return NOOP_AGENT;
 
   try {
+    // Everything past this point loads only when the agent runs: a disabled agent loads
+    // no OpenTelemetry package at all.
+    const { bridgeOtelDiag } = require('./otel-diag-bridge.js') as typeof import('./otel-diag-bridge.js');
+    const { registerEsmHook } = require('./esm-hook.js') as typeof import('./esm-hook.js');
+    const { instrumentedModules } = require('./instrumentations/index.js') as typeof import('./instrumentations/index.js');
+    const { isTracing, startAgent } = require('./sdk.js') as typeof import('./sdk.js');
     bridgeOtelDiag(diag, config.logLevel);
-    registerEsmHook(INSTRUMENTED_MODULES);
+    registerEsmHook(instrumentedModules({ tracing: isTracing(config) }));
     const agent = startAgent(config, diag);
     g[AGENT] = agent;
     const traces = config.tracesExporter === 'otlp' ? `otlp ${withoutCredentials(config.tracesUrl)}` : config.tracesExporter;

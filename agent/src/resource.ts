@@ -22,9 +22,12 @@ const DETECTORS: Record<ResourceDetectorName, ResourceDetector> = {
  * The resource of every signal: the detectors the config names (never a cloud one,
  * which would call a metadata address), then the service name the config settled on.
  */
-export function createResource(config: Pick<AgentConfig, 'resourceDetectors' | 'serviceName'>): Resource {
+export function createResource(config: Pick<AgentConfig, 'resourceDetectors' | 'serviceName'>, detect: boolean): Resource {
+  const named = resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName });
+  // Prometheus without target_info never shows the resource: skip the detectors' work.
+  if (!detect) return named;
   const detected = detectResources({ detectors: config.resourceDetectors.map((name) => DETECTORS[name]) });
-  const resource = detected.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName }));
+  const resource = detected.merge(named);
   // Settle the detectors' async attributes (host.id) now, so the first export or
   // scrape does not read a resource that is still pending.
   resource.waitForAsyncAttributes?.().catch(() => {});

@@ -11,7 +11,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { INSTRUMENTATION_SCOPE } from '@twinkle/semconv';
 import type { AgentConfig } from './config.js';
 import type { AgentDiag } from './diag.js';
@@ -22,8 +22,6 @@ import { createPrometheusEndpoint, METRICS_PATH, type PrometheusEndpoint } from 
 import { registerRuntimeMetrics } from './metrics/runtime/index.js';
 import { createResource } from './resource.js';
 import { installServerInstrumentation } from './server/http-server-instrumentation.js';
-import { createSampler } from './tracing/sampler.js';
-import { createSpanExporter } from './tracing/span-exporter.js';
 import { VERSION } from './version.js';
 
 /** A started (or never started) agent. */
@@ -35,14 +33,8 @@ export interface AgentHandle {
   shutdown(): Promise<void>;
 }
 
-/** The handle of an agent that did not start. */
-export const NOOP_AGENT: AgentHandle = { started: false, metricsEndpoint: undefined, shutdown: async () => {} };
-
 /** Instrumentations record spans only: their own metrics would add families DESIGN.md does not list. */
 const NOOP_METER_PROVIDER: ApiMeterProvider = { getMeter: () => createNoopMeter() };
-
-/** Batch processor bounds: a full queue drops spans rather than growing the heap. */
-const BATCH_OPTIONS = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 };
 
 /**
  * The OpenTelemetry API globals someone else already registered. The API keeps them on
@@ -56,11 +48,17 @@ function registeredOtelGlobals(): string[] {
   return ['context', 'trace', 'metrics', 'propagation'].filter((name) => registry[name] !== undefined);
 }
 
+/** Whether spans go anywhere: without an exporter, nothing that only makes spans is loaded. */
+export function isTracing(config: Pick<AgentConfig, 'tracesExporter'>): boolean {
+  return config.tracesExporter !== 'none';
+}
+
 /** Starts the agent. Throws only after undoing whatever it had installed. */
 export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
   const undo: Array<() => unknown> = [];
   try {
-    const resource = createResource(config);
+    const tracing = isTracing(config);
+    const resource = createResource(config, tracing || config.metricsExporter === 'otlp');
 
     const taken = registeredOtelGlobals();
     if (taken.length > 0) throw new Error(`another OpenTelemetry setup is already registered (${taken.join(', ')})`);
@@ -71,14 +69,11 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     );
     undo.push(() => propagation.disable());
 
-    let tracerProvider: TracerProvider | undefined;
-    const spanExporter = createSpanExporter(config);
-    if (spanExporter !== undefined) {
-      tracerProvider = new TracerProvider({
-        resource,
-        sampler: createSampler(config),
-        spanProcessors: [new BatchSpanProcessor({ exporter: spanExporter, ...BATCH_OPTIONS })],
-      });
+    // The trace SDK and its exporter load only when spans go somewhere.
+    const tracerProvider: TracerProvider | undefined = tracing
+      ? (require('./tracing/tracer-provider.js') as typeof import('./tracing/tracer-provider.js')).createTracerProvider(config, resource)
+      : undefined;
+    if (tracerProvider !== undefined) {
       trace.setGlobalTracerProvider(tracerProvider);
       undo.push(() => trace.disable());
     }
@@ -105,6 +100,7 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     const onAppPort = prometheus !== undefined && config.prometheusListener === undefined;
     const unregister = registerInstrumentations({
       instrumentations: createInstrumentations({
+        tracing,
         reservedPaths: onAppPort ? [METRICS_PATH] : [],
         onReservedRoute: (method, path) =>
           diag.warnOnce(

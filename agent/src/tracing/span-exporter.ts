@@ -1,4 +1,4 @@
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { AgentConfig } from '../config.js';
 
 /**
@@ -13,8 +13,10 @@ export function createSpanExporter(
   switch (config.tracesExporter) {
     case 'none':
       return undefined;
-    case 'console':
+    case 'console': {
+      const { ConsoleSpanExporter } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
       return new ConsoleSpanExporter();
+    }
     case 'otlp':
     default:
       if (config.tracesProtocol === 'http/json') {

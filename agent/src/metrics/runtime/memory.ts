@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Meter } from '@opentelemetry/api';
 import { METRIC_PROCESS_HEAP, METRIC_PROCESS_RESIDENT_MEMORY } from '@twinkle/semconv';
 
@@ -16,10 +16,11 @@ export function _parseProcStatus(text: string): ProcStatusMemory | undefined {
   return { rss: Number(rss[1]) * 1024, data: Number(data[1]) * 1024 };
 }
 
-async function readMemory(): Promise<ProcStatusMemory> {
+/** Synchronous like prom-client's: a procfs read does not block, and it keeps the scrape in one turn. */
+function readMemory(): ProcStatusMemory {
   if (process.platform === 'linux') {
     try {
-      const parsed = _parseProcStatus(await readFile('/proc/self/status', 'utf8'));
+      const parsed = _parseProcStatus(readFileSync('/proc/self/status', 'utf8'));
       if (parsed) return parsed;
     } catch {
       // fall through to the portable reading, as prom-client does off Linux
@@ -40,8 +41,8 @@ export function registerMemoryMetrics(meter: Meter): void {
   });
   const heap = meter.createObservableGauge(METRIC_PROCESS_HEAP.name, { description: METRIC_PROCESS_HEAP.description });
   meter.addBatchObservableCallback(
-    async (result) => {
-      const memory = await readMemory();
+    (result) => {
+      const memory = readMemory();
       result.observe(resident, memory.rss);
       result.observe(heap, memory.data);
     },

@@ -1,0 +1,23 @@
+import type { Resource } from '@opentelemetry/resources';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { AgentConfig } from '../config.js';
+import { createSampler } from './sampler.js';
+import { createSpanExporter } from './span-exporter.js';
+
+/** Batch processor bounds: a full queue drops spans rather than growing the heap. */
+const BATCH_OPTIONS = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 };
+
+/**
+ * The tracer provider for the configured exporter and sampler, or `undefined` when
+ * `OTEL_TRACES_EXPORTER=none`. The trace SDK is required only then.
+ */
+export function createTracerProvider(config: AgentConfig, resource: Resource): TracerProvider | undefined {
+  const exporter = createSpanExporter(config);
+  if (exporter === undefined) return undefined;
+  const { BatchSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  return new TracerProvider({
+    resource,
+    sampler: createSampler(config),
+    spanProcessors: [new BatchSpanProcessor({ exporter, ...BATCH_OPTIONS })],
+  });
+}

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+
+/** A benchmark server process pinned to one core. */
+export interface BenchServer {
+  readonly child: ChildProcess;
+  /** Milliseconds from spawn to the first 200 answer. */
+  readonly startupMs: number;
+  /** Resident set size now, in MB (VmRSS). */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+function getStatus(port: number, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+/** Starts `node <nodeArgs> <script>` on `core` and waits for the first 200 on `path`. */
+export async function startServer(options: {
+  script: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+  port: number;
+  core: number;
+  path: string;
+  cwd: string;
+}): Promise<BenchServer> {
+  const started = performance.now();
+  const child = spawn('taskset', ['-c', String(options.core), process.execPath, ...options.nodeArgs, options.script], {
+    cwd: options.cwd,
+    env: { ...options.env, PORT: String(options.port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`${options.script} exited during start-up`);
+    if ((await getStatus(options.port, options.path)) === 200) break;
+    await new Promise((r) => setTimeout(r, 1));
+    if (performance.now() - started > 20_000) throw new Error('server did not answer 200 within 20 s');
+  }
+  const startupMs = performance.now() - started;
+  return {
+    child,
+    startupMs,
+    rssMb() {
+      const status = readFileSync(`/proc/${childPid(child)}/status`, 'utf8');
+      return Number(/^VmRSS:\s+(\d+)/m.exec(status)![1]) / 1024;
+    },
+    async stop() {
+      if (exited) return;
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await done;
+    },
+  };
+}
+
+/** The node process under taskset (taskset execs, so the pid is the same). */
+function childPid(child: ChildProcess): number {
+  return child.pid!;
+}
