@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // End-to-end files start real processes; two workers fit this 2-core machine.
     maxWorkers: 2,
+    // The JSON report lets .ci/run print one plain "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test/.tmp/vitest-report.json' },
   },
 });
