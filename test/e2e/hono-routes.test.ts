@@ -6,7 +6,12 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
-import { METRIC_HTTP_REQUESTS, ROUTE_UNMATCHED } from '@twinkle/semconv';
+import {
+  ATTR_TWINKLE_SETTLEMENT_STATUS,
+  ATTR_TWINKLE_SETTLEMENT_TYPE,
+  METRIC_HTTP_REQUESTS,
+  ROUTE_UNMATCHED,
+} from '@twinkle/semconv';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { scrape, valueOf } from '../helpers/prometheus-text.js';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
@@ -30,6 +35,7 @@ describe.each([
   ];
   if (fixture === 'app.mjs') {
     requests.push(['middleware-401', '/admin/stats'], ['middleware-200', '/admin/stats', { headers: { authorization: 'Bearer ok' } }]);
+    requests.push(['settle', '/settle/paywall?outcome=failure', { method: 'POST' }]);
   } else {
     requests.push(['basePath', '/api/orders/9']);
   }
@@ -105,6 +111,21 @@ describe.each([
       ['GET /admin/stats', 200],
       ['GET /admin/stats', 401],
     ]);
+  });
+
+  it('opens a settlement span under the server span, with type and status', () => {
+    if (fixture !== 'app.mjs') return;
+    const server = servers.find((s) => s.attributes[ATTR_URL_PATH] === '/settle/paywall')!;
+    expect(server.name).toBe('POST /settle/:type');
+    const settlement = receiver.spans.filter((s) => s.name === 'settlement paywall');
+    expect(settlement).toHaveLength(1);
+    expect(settlement[0].traceId).toBe(server.traceId);
+    expect(settlement[0].parentSpanId).toBe(server.spanId);
+    expect(settlement[0].attributes).toMatchObject({
+      [ATTR_TWINKLE_SETTLEMENT_TYPE]: 'paywall',
+      [ATTR_TWINKLE_SETTLEMENT_STATUS]: 'failure',
+    });
+    expect(settlement[0].status).toMatchObject({ code: 2, message: 'settlement reverted' });
   });
 
   it('makes no span for a scrape of /metrics', () => {
