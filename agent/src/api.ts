@@ -16,7 +16,10 @@ import {
   type SettlementStatus,
   type SettlementType,
 } from '@twinkle/semconv';
+import type { Logger } from 'pino';
+import { publishedLogger } from './agent-globals.js';
 import { createSettlementInstruments, type SettlementInstruments } from './metrics/settlement.js';
+import { activeRequestState } from './server/request-state.js';
 import { VERSION } from './version.js';
 
 export type { SettlementStatus, SettlementType } from '@twinkle/semconv';
@@ -137,4 +140,34 @@ export async function withSettlement<T>(type: SettlementType, fn: (settlement: S
   }
   timer.end(pending ? 'pending' : 'success');
   return result;
+}
+
+let fallbackLogger: Logger | undefined;
+
+/**
+ * The service's pino logger: JSON lines at `LOG_LEVEL` on the log destination, with
+ * `reqId` (and `trace_id`/`span_id` when traced) on every line written inside a request,
+ * and secrets scrubbed. The preloaded agent's logger when there is one (so its lines
+ * and the access log keep their order), else one made the same way.
+ *
+ * @example
+ * ```ts
+ * const log = getLogger().child({ component: 'settlement' });
+ * log.info({ type }, 'settlement sent');
+ * ```
+ */
+export function getLogger(): Logger {
+  const published = publishedLogger();
+  if (published !== undefined) return published;
+  if (fallbackLogger === undefined) {
+    const { readConfig } = require('./config.js') as typeof import('./config.js');
+    const { createLoggers } = require('./logging.js') as typeof import('./logging.js');
+    fallbackLogger = createLoggers(readConfig().config).logger;
+  }
+  return fallbackLogger;
+}
+
+/** The request id of the request being handled (the `X-Request-Id` the agent returns), or undefined outside one. */
+export function getRequestId(): string | undefined {
+  return activeRequestState(context.active())?.requestId;
 }

@@ -9,7 +9,8 @@ import { LEVELS, type AgentDiag } from './diag.js';
 export function bridgeOtelDiag(agentDiag: AgentDiag, level: LogLevelName): void {
   const once = (args: unknown[]): void => {
     const msg = args.map(describe).join(' ');
-    agentDiag.warnOnce(msg.slice(0, 200), `opentelemetry: ${msg}`);
+    // Keyed without digits: "Dropped 12 spans" and "Dropped 40 spans" are one problem.
+    agentDiag.warnOnce(msg.replace(/\d+/g, '#').slice(0, 200), `opentelemetry: ${msg}`);
   };
   const logger: DiagLogger = {
     error: (...args) => once(args),

@@ -39,6 +39,7 @@ function register(): AgentHandle {
     registerEsmHook(instrumentedModules({ tracing: isTracing(config) }));
     const agent = startAgent(config, diag);
     g[AGENT] = agent;
+    const { withoutCredentials } = require('./scrub.js') as typeof import('./scrub.js');
     const traces = config.tracesExporter === 'otlp' ? `otlp ${withoutCredentials(config.tracesUrl)}` : config.tracesExporter;
     diag.info(`agent started: metrics ${agent.metricsEndpoint ?? 'off'}, traces ${traces}`);
     return agent;
@@ -46,12 +47,6 @@ function register(): AgentHandle {
     diag.error(`agent disabled: ${err instanceof Error ? err.message : String(err)}; the app runs uninstrumented`);
     return NOOP_AGENT;
   }
-}
-
-/** An endpoint as it may be logged: origin and path, no user, password or query. */
-function withoutCredentials(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
 }
 
 register();

@@ -8,19 +8,23 @@
  */
 import { context, createNoopMeter, metrics, propagation, trace, type MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { INSTRUMENTATION_SCOPE } from '@twinkle/semconv';
 import type { AgentConfig } from './config.js';
 import type { AgentDiag } from './diag.js';
+import { publishLogger } from './agent-globals.js';
 import { createInstrumentations } from './instrumentations/index.js';
+import { patchFetchForJsonRpc } from './instrumentations/json-rpc/json-rpc.js';
+import { createLoggers } from './logging.js';
 import { createHttpServerMetrics, type HttpServerMetrics } from './metrics/http.js';
 import { createOtlpMetricReader } from './metrics/metric-reader.js';
 import { createPrometheusEndpoint, METRICS_PATH, type PrometheusEndpoint } from './metrics/prometheus.js';
 import { registerRuntimeMetrics } from './metrics/runtime/index.js';
 import { createResource } from './resource.js';
+import { withoutCredentials } from './scrub.js';
 import { installServerInstrumentation } from './server/http-server-instrumentation.js';
 import { VERSION } from './version.js';
 
@@ -48,6 +52,11 @@ function registeredOtelGlobals(): string[] {
   return ['context', 'trace', 'metrics', 'propagation'].filter((name) => registry[name] !== undefined);
 }
 
+/** A failure reason without the numbers that vary between batches (counts, ports, ids). */
+function normalizeReason(reason: string): string {
+  return reason.replace(/\d+/g, '#').slice(0, 120);
+}
+
 /** Whether spans go anywhere: without an exporter, nothing that only makes spans is loaded. */
 export function isTracing(config: Pick<AgentConfig, 'tracesExporter'>): boolean {
   return config.tracesExporter !== 'none';
@@ -58,6 +67,8 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
   const undo: Array<() => unknown> = [];
   try {
     const tracing = isTracing(config);
+    const loggers = createLoggers(config);
+    publishLogger(loggers.logger);
     const resource = createResource(config, tracing || config.metricsExporter === 'otlp');
 
     const taken = registeredOtelGlobals();
@@ -76,6 +87,15 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     if (tracerProvider !== undefined) {
       trace.setGlobalTracerProvider(tracerProvider);
       undo.push(() => trace.disable());
+      // An exporter that refuses or hangs fails every batch: say so once per reason.
+      setGlobalErrorHandler((err) => {
+        const reason = err instanceof Error ? err.message : String(err);
+        diag.warnOnce(
+          `export ${normalizeReason(reason)}`,
+          `span export to ${withoutCredentials(config.tracesUrl)} failed: ${reason}; spans are dropped while it fails (not logged again)`,
+        );
+      });
+      undo.push(patchFetchForJsonRpc());
     }
 
     let prometheus: PrometheusEndpoint | undefined;
@@ -119,6 +139,7 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
         tracer: tracerProvider?.getTracer(INSTRUMENTATION_SCOPE, VERSION),
         serveMetrics: onAppPort ? prometheus?.serve : undefined,
         metricsPath: METRICS_PATH,
+        accessLog: loggers.accessLog,
       }),
     );
 

@@ -1,4 +1,7 @@
+import { context } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { activeRequestState } from '../server/request-state.js';
+import { httpClientStartAttributes, jsonRpcSpanName, undiciStartAttributes } from './client-span-hooks.js';
 import { HonoInstrumentation } from './hono/index.js';
 
 /** Modules the span-making instrumentations patch; the ESM hook intercepts only these. */
@@ -38,11 +41,28 @@ export function createInstrumentations(options: InstrumentationOptions): Instrum
   const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
   const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
   list.push(
-    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
-    new UndiciInstrumentation(),
+    new HttpInstrumentation({
+      disableIncomingRequestInstrumentation: true,
+      startOutgoingSpanHook: (options) => httpClientStartAttributes(options as Parameters<typeof httpClientStartAttributes>[0]),
+    }),
+    new UndiciInstrumentation({
+      startSpanHook: (request) => undiciStartAttributes(request),
+      requestHook: (span, request) => {
+        const name = jsonRpcSpanName(request.method);
+        if (name !== undefined) span.updateName(name);
+      },
+    }),
     new PgInstrumentation(),
     new IORedisInstrumentation(),
-    new PinoInstrumentation(),
+    new PinoInstrumentation({
+      // Logs stay on stdout; shipping them over OTLP is not asked for.
+      disableLogSending: true,
+      // The app's own pino loggers get the request id too, next to trace_id and span_id.
+      logHook: (_span, record) => {
+        const state = activeRequestState(context.active());
+        if (state !== undefined) record.reqId = state.requestId;
+      },
+    }),
   );
   return list;
 }

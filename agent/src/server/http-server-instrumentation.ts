@@ -3,9 +3,12 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { context, trace, type Tracer } from '@opentelemetry/api';
 import { setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
-import { ROUTE_UNMATCHED } from '@twinkle/semconv';
+import { ATTR_TWINKLE_REQUEST_ID, HEADER_REQUEST_ID, ROUTE_UNMATCHED } from '@twinkle/semconv';
+import type { Logger } from 'pino';
 import type { HttpServerMetrics } from '../metrics/http.js';
+import { writeAccessLog } from './access-log.js';
 import { isAgentServer } from './agent-servers.js';
+import { resolveRequestId } from './request-id.js';
 import { createRequestState, REQUEST_STATE, type ServerRequestState } from './request-state.js';
 import { endServerSpan, extractParentContext, startServerSpan } from './server-span.js';
 
@@ -18,6 +21,8 @@ export interface ServerInstrumentationOptions {
   /** Answers `GET /metrics` on the app's own server, before the app sees it. */
   readonly serveMetrics?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   readonly metricsPath?: string;
+  /** Writes one line per finished request; absent means no access log. */
+  readonly accessLog?: Logger;
 }
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
@@ -33,7 +38,7 @@ const RESPONSE_FINISH = 'http.server.response.finish';
  * ends the span and records the metrics. Returns the function that undoes it.
  */
 export function installServerInstrumentation(options: ServerInstrumentationOptions): () => void {
-  const { metrics, tracer, serveMetrics } = options;
+  const { metrics, tracer, serveMetrics, accessLog } = options;
   const metricsPath = options.metricsPath ?? '/metrics';
   const metricsQueryPrefix = `${metricsPath}?`;
 
@@ -51,14 +56,17 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
           return true;
         }
       }
+      const requestId = resolveRequestId(req.headers[HEADER_REQUEST_ID]);
+      res.setHeader(HEADER_REQUEST_ID, requestId);
       let ctx = context.active();
       let span;
       if (tracer !== undefined) {
         const parent = extractParentContext(req);
         span = startServerSpan(tracer, req, parent, encrypted);
+        if (span.isRecording()) span.setAttribute(ATTR_TWINKLE_REQUEST_ID, requestId);
         ctx = trace.setSpan(parent, span);
       }
-      const state = createRequestState(span);
+      const state = createRequestState(span, requestId);
       req[REQUEST_STATE] = state;
       // The span field may be absent (tracing off); readers of RPC metadata check it.
       return context.with(setRPCMetadata(ctx, state as RPCMetadata), original, this, ...(arguments as unknown as [string]));
@@ -78,9 +86,10 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     request[REQUEST_STATE] = undefined;
     const method = request.method ?? 'GET';
     const statusCode = response.statusCode;
-    if (metrics !== undefined)
-      metrics.record(method, state.route ?? ROUTE_UNMATCHED, statusCode, (performance.now() - state.start) / 1000);
+    const seconds = (performance.now() - state.start) / 1000;
+    if (metrics !== undefined) metrics.record(method, state.route ?? ROUTE_UNMATCHED, statusCode, seconds);
     if (state.span !== undefined) endServerSpan(state.span, method, state.route, statusCode);
+    if (accessLog !== undefined) writeAccessLog(accessLog, request, state, statusCode, seconds);
   };
 
   const undo = [patchEmit(http.Server.prototype, false), patchEmit(https.Server.prototype as unknown as http.Server, true)];

@@ -1,5 +1,5 @@
-import { RPCType, type RPCMetadata } from '@opentelemetry/core';
-import type { Span } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType, type RPCMetadata } from '@opentelemetry/core';
+import type { Context, Span } from '@opentelemetry/api';
 
 /**
  * What the agent keeps per incoming request. It is also the request's OpenTelemetry
@@ -15,14 +15,22 @@ export interface ServerRequestState {
   route?: string;
   /** `performance.now()` when the request reached the server. */
   readonly start: number;
+  /** The request id: a valid incoming `X-Request-Id`, or a generated one. */
+  readonly requestId: string;
 }
 
 /** Where the state hangs on the `IncomingMessage`. */
 export const REQUEST_STATE: unique symbol = Symbol('twinkle.request');
 
 /** Creates the state of a request that just arrived. */
-export function createRequestState(span: Span | undefined): ServerRequestState {
-  return { type: RPCType.HTTP, span, route: undefined, start: performance.now() };
+export function createRequestState(span: Span | undefined, requestId: string): ServerRequestState {
+  return { type: RPCType.HTTP, span, route: undefined, start: performance.now(), requestId };
+}
+
+/** The state of the request the active context belongs to, if any. */
+export function activeRequestState(ctx: Context): ServerRequestState | undefined {
+  const metadata = getRPCMetadata(ctx) as Partial<ServerRequestState> | undefined;
+  return metadata !== undefined && typeof metadata.requestId === 'string' ? (metadata as ServerRequestState) : undefined;
 }
 
 /** Narrows OpenTelemetry RPC metadata to the HTTP kind that carries a route. */

@@ -1,0 +1,72 @@
+/**
+ * The agent's pino loggers: the one services get from `@twinkle/agent/api`, and the
+ * access log. Both write JSON lines to the log destination through one shared
+ * asynchronous destination (so lines keep their order), at `LOG_LEVEL`. Inside a
+ * request every line carries `reqId`, and `trace_id`/`span_id` when a span is active.
+ * Secrets are scrubbed by the shared scrubber before a line is written.
+ */
+import { hostname } from 'node:os';
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { AgentConfig } from './config.js';
+import { scrubValue } from './scrub.js';
+import { activeRequestState } from './server/request-state.js';
+
+/** The fields a line gets from the request it is written in. */
+export function requestLogFields(): Record<string, string> {
+  const ctx = context.active();
+  const fields: Record<string, string> = {};
+  const state = activeRequestState(ctx);
+  if (state !== undefined) fields.reqId = state.requestId;
+  const spanContext = trace.getSpan(ctx)?.spanContext();
+  if (spanContext !== undefined && isSpanContextValid(spanContext)) {
+    fields.trace_id = spanContext.traceId;
+    fields.span_id = spanContext.spanId;
+  }
+  return fields;
+}
+
+/** The loggers of one process. */
+export interface AgentLoggers {
+  /** What `@twinkle/agent/api` hands to services: scrubbed, request-aware. */
+  readonly logger: Logger;
+  /** The access log: fields are built by the agent from safe values, so no scrubbing pass. */
+  readonly accessLog: Logger;
+}
+
+/** Creates the loggers on one destination (stdout, or stderr with `LOG_DESTINATION=stderr`). */
+export function createLoggers(config: Pick<AgentConfig, 'logLevel' | 'logDestination' | 'serviceName'>): AgentLoggers {
+  const destination = createDestination(config.logDestination);
+  const base = { pid: process.pid, hostname: hostname(), service: config.serviceName };
+  const logger = pino(
+    {
+      level: config.logLevel,
+      base,
+      mixin: requestLogFields,
+      formatters: { log: (object) => scrubValue(object) as Record<string, unknown> },
+    },
+    destination,
+  );
+  const accessLog = pino({ level: config.logLevel, base }, destination);
+  return { logger, accessLog };
+}
+
+/**
+ * An asynchronous destination: under load consecutive lines go out in one write, at low
+ * traffic each line is written at once. What is still buffered is written at exit, and a
+ * closed pipe (EPIPE) silences the logger instead of crashing the host.
+ */
+function createDestination(where: 'stdout' | 'stderr'): DestinationStream {
+  const destination = pino.destination({ dest: where === 'stderr' ? 2 : 1, sync: false });
+  destination.on('error', () => {
+    // a broken sink becomes a no-op
+  });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // nothing more can be done at exit
+    }
+  });
+  return destination;
+}

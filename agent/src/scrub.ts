@@ -1,0 +1,149 @@
+/**
+ * One scrubber for every signal: span attributes, log lines (and, with Sentry, events).
+ * Values are replaced and keys kept, so what is scrubbed stays readable. Pure functions,
+ * no state; exported for the hooks that call them and for tests.
+ */
+
+/** What replaces a secret. */
+export const REDACTED = '[REDACTED]';
+
+/** Key names (lower-cased, separators removed) whose values are secrets. */
+const SECRET_KEYS = new Set([
+  'privatekey',
+  'secret',
+  'secretkey',
+  'clientsecret',
+  'password',
+  'passwd',
+  'passphrase',
+  'mnemonic',
+  'seed',
+  'seedphrase',
+  'apikey',
+  'xapikey',
+  'signature',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'auth',
+]);
+
+/** Query parameters that carry keys in RPC and API URLs. */
+const SECRET_QUERY_KEYS = new Set(['apikey', 'key', 'token', 'accesstoken', 'auth', 'secret', 'password', 'signature', 'sig']);
+
+/** Path segments after which RPC providers put the API key (`/v2/<key>`, `/v3/<key>`, `/rpc/<key>`). */
+const KEY_PATH = /(\/(?:v2|v3|rpc)\/)([^/?#\s"']+)/gi;
+/** A private key: 64 hex digits, with or without 0x, standing alone. */
+const PRIVATE_KEY = /(?<![0-9a-zA-Z])(0x)?[0-9a-fA-F]{64}(?![0-9a-zA-Z])/g;
+/** `Bearer <token>` / `Basic <token>` wherever it appears. */
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+/** URLs inside free text. */
+const URL_IN_TEXT = /\b(?:https?|wss?):\/\/[^\s"'<>`]+/gi;
+
+/** Whether a key name means its value is a secret (privateKey, private_key, X-API-Key ...). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key.toLowerCase().replace(/[-_.\s]/g, ''));
+}
+
+/**
+ * A URL as it may be recorded: no user or password, no key in a `/v2/`, `/v3/` or
+ * `/rpc/` path segment, no value of a key-like query parameter.
+ */
+export function scrubUrl(url: string): string {
+  let out = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, `$1${REDACTED}@`);
+  out = out.replace(KEY_PATH, `$1${REDACTED}`);
+  const q = out.indexOf('?');
+  if (q === -1) return out;
+  const hash = out.indexOf('#', q);
+  const query = out.slice(q + 1, hash === -1 ? undefined : hash);
+  const scrubbed = query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq === -1) return pair;
+      const name = safeDecode(pair.slice(0, eq))
+        .toLowerCase()
+        .replace(/[-_.]/g, '');
+      return SECRET_QUERY_KEYS.has(name) || isSecretKey(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+    })
+    .join('&');
+  return `${out.slice(0, q + 1)}${scrubbed}${hash === -1 ? '' : out.slice(hash)}`;
+}
+
+/** An endpoint as it may be logged: origin and path only, no user, password or query. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return scrubUrl(`${parsed.origin}${parsed.pathname}`);
+  } catch {
+    return '[invalid URL]';
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Free text with every secret shape replaced: private keys, auth schemes, and URLs scrubbed. */
+export function scrubString(text: string): string {
+  // Most strings hold none of the shapes: skip the replacements when no trigger is present.
+  if (!/[0-9a-fA-F]{64}|bearer|basic|:\/\//i.test(text)) return text;
+  return text
+    .replace(URL_IN_TEXT, (url) => scrubUrl(url))
+    .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`)
+    .replace(PRIVATE_KEY, REDACTED);
+}
+
+/** Options of `scrubValue`. */
+export interface ScrubOptions {
+  /** Deeper values become `[Truncated]`. @default 8 */
+  readonly maxDepth?: number;
+  /** Longer strings are cut. @default 16384 */
+  readonly maxStringLength?: number;
+}
+
+/**
+ * A deep copy of `value` with secrets replaced: values under secret keys, and secret
+ * shapes inside strings. Cycles become `[Circular]`; keys are kept. Never throws.
+ */
+export function scrubValue(value: unknown, options: ScrubOptions = {}): unknown {
+  const maxDepth = options.maxDepth ?? 8;
+  const maxLen = options.maxStringLength ?? 16384;
+  const seen = new WeakSet<object>();
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return scrubString(v.length > maxLen ? `${v.slice(0, maxLen)}...[truncated]` : v);
+    if (v === null || typeof v !== 'object') return v;
+    if (seen.has(v)) return '[Circular]';
+    if (depth >= maxDepth) return '[Truncated]';
+    seen.add(v);
+    try {
+      if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
+      if (v instanceof Error) {
+        const out: Record<string, unknown> = { name: v.name, message: walk(v.message, depth + 1) };
+        if (v.stack) out.stack = walk(v.stack, depth + 1);
+        for (const [k, item] of Object.entries(v)) out[k] = isSecretKey(k) ? REDACTED : walk(item, depth + 1);
+        return out;
+      }
+      if (Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of Object.entries(v)) {
+        out[k] = isSecretKey(k) && item !== undefined && item !== null ? REDACTED : walk(item, depth + 1);
+      }
+      return out;
+    } catch {
+      return '[Unserializable]';
+    } finally {
+      seen.delete(v);
+    }
+  };
+  return walk(value, 0);
+}
