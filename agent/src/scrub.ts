@@ -45,6 +45,14 @@ const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 /** URLs inside free text. */
 const URL_IN_TEXT = /\b(?:https?|wss?):\/\/[^\s"'<>`]+/gi;
 
+/** A transaction or block hash has a private key's shape; under a key that says "hash" it is kept. */
+const HASH_VALUE = /^0x[0-9a-fA-F]{64}$/;
+
+/** `hash`, `txHash`, `transactionHash`, `blockHash`, `tx_hash` ... */
+function isHashKey(key: string): boolean {
+  return /hash$/i.test(key.replace(/[-_.\s]/g, ''));
+}
+
 /** Whether a key name means its value is a secret (privateKey, private_key, X-API-Key ...). */
 export function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase().replace(/[-_.\s]/g, ''));
@@ -136,7 +144,9 @@ export function scrubValue(value: unknown, options: ScrubOptions = {}): unknown 
       if (Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return v;
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v)) {
-        out[k] = isSecretKey(k) && item !== undefined && item !== null ? REDACTED : walk(item, depth + 1);
+        if (isSecretKey(k) && item !== undefined && item !== null) out[k] = REDACTED;
+        else if (isHashKey(k) && typeof item === 'string' && HASH_VALUE.test(item)) out[k] = item;
+        else out[k] = walk(item, depth + 1);
       }
       return out;
     } catch {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { decodeTraceRequest } from './otlp-protobuf.js';
 
 /** A span as the test reads it: ids in hex, attributes flattened to plain values. */
 export interface ReceivedSpan {
@@ -15,11 +16,11 @@ export interface ReceivedSpan {
   readonly scope: string;
 }
 
-/** An OTLP/HTTP receiver on loopback that decodes what the real exporter sends (JSON). */
+/** An OTLP/HTTP receiver on loopback that decodes what the real exporter sends (JSON or protobuf). */
 export interface OtlpReceiver {
   readonly url: string;
   readonly spans: ReceivedSpan[];
-  /** Raw request bodies, decoded to text, for "never contains" checks. */
+  /** Request bodies (JSON as text; protobuf as latin1 text, where strings stand as they are) for "never contains" checks. */
   readonly bodies: string[];
   readonly requests: number;
   /** Resolves once `predicate` holds over the received spans. */
@@ -60,7 +61,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Starts the receiver. `status` lets a test make it refuse exports. */
-export async function startOtlpReceiver(options: { status?: number } = {}): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(options: { status?: number; hang?: boolean } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const bodies: string[] = [];
   let requests = 0;
@@ -72,9 +73,20 @@ export async function startOtlpReceiver(options: { status?: number } = {}): Prom
       res.statusCode = 404;
       return res.end();
     }
+    if (options.hang) return; // accept, never answer
+    const contentType = String(req.headers['content-type']);
+    if (contentType.includes('protobuf')) {
+      bodies.push(body.toString('latin1'));
+      spans.push(...decodeTraceRequest(body));
+      res.statusCode = options.status ?? 200;
+      res.setHeader('content-type', 'application/x-protobuf');
+      res.end();
+      for (const w of waiters) w();
+      return;
+    }
     const text = body.toString('utf8');
     bodies.push(text);
-    if (!String(req.headers['content-type']).includes('json')) {
+    if (!contentType.includes('json')) {
       res.statusCode = 415;
       return res.end();
     }
@@ -133,6 +145,10 @@ export async function startOtlpReceiver(options: { status?: number } = {}): Prom
         waiters.add(check);
       });
     },
-    close: () => new Promise((r) => server.close(() => r())),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

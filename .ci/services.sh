@@ -1,0 +1,32 @@
+# Starts the servers the tests talk to, on 127.0.0.1 only, if they are not already up:
+# Redis on :6390 and PostgreSQL on :5433 (ports apart from any system instance), with
+# their data under /tmp/twinkle-services. Sourced by setup.sh; safe to run again.
+
+twinkle_state="${TWINKLE_SERVICES_DIR:-/tmp/twinkle-services}"
+export TWINKLE_TEST_REDIS_URL="${TWINKLE_TEST_REDIS_URL:-redis://127.0.0.1:6390}"
+export TWINKLE_TEST_DATABASE_URL="${TWINKLE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5433/twinkle}"
+mkdir -p "$twinkle_state"
+
+if ! redis-cli -h 127.0.0.1 -p 6390 ping >/dev/null 2>&1; then
+  echo "services: starting Redis on 127.0.0.1:6390"
+  mkdir -p "$twinkle_state/redis"
+  redis-server --bind 127.0.0.1 --port 6390 --daemonize yes --save '' --appendonly no \
+    --dir "$twinkle_state/redis" --logfile "$twinkle_state/redis/redis.log"
+  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p 6390 ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
+twinkle_pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+if ! "$twinkle_pg_bin/pg_isready" -h 127.0.0.1 -p 5433 >/dev/null 2>&1; then
+  echo "services: starting PostgreSQL on 127.0.0.1:5433"
+  twinkle_as_pg=()
+  if [ "$(id -u)" -eq 0 ]; then twinkle_as_pg=(runuser -u postgres --); fi
+  mkdir -p "$twinkle_state/pg"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$twinkle_state/pg"
+  if [ ! -f "$twinkle_state/pg/data/PG_VERSION" ]; then
+    "${twinkle_as_pg[@]}" "$twinkle_pg_bin/initdb" -D "$twinkle_state/pg/data" -A trust -U postgres >/dev/null
+  fi
+  "${twinkle_as_pg[@]}" "$twinkle_pg_bin/pg_ctl" -D "$twinkle_state/pg/data" -l "$twinkle_state/pg/postgres.log" -w \
+    -o "-p 5433 -k $twinkle_state/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
+  "$twinkle_pg_bin/psql" -h 127.0.0.1 -p 5433 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'twinkle'" | grep -q 1 ||
+    "$twinkle_pg_bin/psql" -h 127.0.0.1 -p 5433 -U postgres -qc "CREATE DATABASE twinkle" >/dev/null
+fi
