@@ -4,11 +4,13 @@ import { LEVELS, type AgentDiag } from './diag.js';
 
 /**
  * Routes OpenTelemetry's internal `diag` messages through the agent's logger: warnings
- * and errors always (each distinct message once), detail at debug.
+ * and errors always (each distinct message once), detail at debug. `reroute` may take a
+ * message over (returning true), to report it in the agent's own words.
  */
-export function bridgeOtelDiag(agentDiag: AgentDiag, level: LogLevelName): void {
+export function bridgeOtelDiag(agentDiag: AgentDiag, level: LogLevelName, reroute?: (msg: string) => boolean): void {
   const once = (args: unknown[]): void => {
     const msg = args.map(describe).join(' ');
+    if (reroute?.(msg)) return;
     // Keyed without digits: "Dropped 12 spans" and "Dropped 40 spans" are one problem.
     agentDiag.warnOnce(msg.replace(/\d+/g, '#').slice(0, 200), `opentelemetry: ${msg}`);
   };

@@ -9,7 +9,12 @@ import { createDiag } from './diag.js';
 import type { AgentHandle } from './sdk.js';
 
 /** What the guard holds while the agent is disabled or did not start. */
-const NOOP_AGENT: AgentHandle = { started: false, metricsEndpoint: undefined, shutdown: async () => {} };
+const NOOP_AGENT: AgentHandle = {
+  started: false,
+  metricsEndpoint: undefined,
+  rerouteOtelWarning: () => false,
+  shutdown: async () => {},
+};
 
 const AGENT = Symbol.for('twinkle.agent');
 
@@ -39,6 +44,7 @@ function register(): AgentHandle {
     registerEsmHook(instrumentedModules({ tracing: isTracing(config) }));
     const agent = startAgent(config, diag);
     g[AGENT] = agent;
+    bridgeOtelDiag(diag, config.logLevel, (msg) => agent.rerouteOtelWarning(msg));
     const { withoutCredentials } = require('./scrub.js') as typeof import('./scrub.js');
     const traces = config.tracesExporter === 'otlp' ? `otlp ${withoutCredentials(config.tracesUrl)}` : config.tracesExporter;
     diag.info(`agent started: metrics ${agent.metricsEndpoint ?? 'off'}, traces ${traces}`);

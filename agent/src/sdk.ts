@@ -24,6 +24,7 @@ import { createOtlpMetricReader } from './metrics/metric-reader.js';
 import { createPrometheusEndpoint, METRICS_PATH, type PrometheusEndpoint } from './metrics/prometheus.js';
 import { registerRuntimeMetrics } from './metrics/runtime/index.js';
 import { createResource } from './resource.js';
+import { BATCH_OPTIONS } from './tracing/batch-options.js';
 import { withoutCredentials } from './scrub.js';
 import { installServerInstrumentation } from './server/http-server-instrumentation.js';
 import { VERSION } from './version.js';
@@ -33,6 +34,8 @@ export interface AgentHandle {
   readonly started: boolean;
   /** Where `/metrics` is answered, for the start-up line. */
   readonly metricsEndpoint: string | undefined;
+  /** Takes over OpenTelemetry warnings the agent reports in its own words (see bridgeOtelDiag). */
+  rerouteOtelWarning(msg: string): boolean;
   /** Flushes and stops every provider; never rejects. */
   shutdown(): Promise<void>;
 }
@@ -52,11 +55,6 @@ function registeredOtelGlobals(): string[] {
   return ['context', 'trace', 'metrics', 'propagation'].filter((name) => registry[name] !== undefined);
 }
 
-/** A failure reason without the numbers that vary between batches (counts, ports, ids). */
-function normalizeReason(reason: string): string {
-  return reason.replace(/\d+/g, '#').slice(0, 120);
-}
-
 /** Whether spans go anywhere: without an exporter, nothing that only makes spans is loaded. */
 export function isTracing(config: Pick<AgentConfig, 'tracesExporter'>): boolean {
   return config.tracesExporter !== 'none';
@@ -67,6 +65,11 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
   const undo: Array<() => unknown> = [];
   try {
     const tracing = isTracing(config);
+    const reportSpanExportTrouble = (reason: string): void =>
+      diag.warnOnce(
+        'span export',
+        `span export to ${withoutCredentials(config.tracesUrl)} failed: ${reason}; spans are dropped while it fails (not logged again)`,
+      );
     const loggers = createLoggers(config);
     publishLogger(loggers.logger);
     const resource = createResource(config, tracing || config.metricsExporter === 'otlp');
@@ -87,14 +90,9 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     if (tracerProvider !== undefined) {
       trace.setGlobalTracerProvider(tracerProvider);
       undo.push(() => trace.disable());
-      // An exporter that refuses or hangs fails every batch: say so once per reason.
-      setGlobalErrorHandler((err) => {
-        const reason = err instanceof Error ? err.message : String(err);
-        diag.warnOnce(
-          `export ${normalizeReason(reason)}`,
-          `span export to ${withoutCredentials(config.tracesUrl)} failed: ${reason}; spans are dropped while it fails (not logged again)`,
-        );
-      });
+      // An exporter that refuses or hangs fails every batch, and then the bounded queue
+      // overflows: both are one problem, said once.
+      setGlobalErrorHandler((err) => reportSpanExportTrouble(err instanceof Error ? err.message : String(err)));
       undo.push(patchFetchForJsonRpc());
     }
 
@@ -154,6 +152,11 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     return {
       started: true,
       metricsEndpoint,
+      rerouteOtelWarning(msg) {
+        if (!/maxQueueSize/.test(msg)) return false;
+        reportSpanExportTrouble(`the export queue (${BATCH_OPTIONS.maxQueueSize} spans) is full`);
+        return true;
+      },
       async shutdown() {
         await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), prometheus?.close()]);
       },

@@ -149,7 +149,7 @@ describe.each([
     const root = await serverSpan('/log');
     expect(root.attributes[ATTR_TWINKLE_REQUEST_ID]).toBe('req-abc.123');
 
-    await expect.poll(() => app.jsonLines().filter((l) => l.reqId === 'req-abc.123').length).toBe(3);
+    await expect.poll(() => app.jsonLines().filter((l) => l.reqId === "req-abc.123").length, { timeout: 5000 }).toBe(3);
     const lines = app.jsonLines().filter((l) => l.reqId === 'req-abc.123');
     const [serviceLine, ownLine, access] = [
       lines.find((l) => String(l.msg).startsWith('payment from'))!,

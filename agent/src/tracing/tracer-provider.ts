@@ -1,11 +1,11 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { AgentConfig } from '../config.js';
+import { BATCH_OPTIONS } from './batch-options.js';
 import { createSampler } from './sampler.js';
 import { createSpanExporter } from './span-exporter.js';
 
-/** Batch processor bounds: a full queue drops spans rather than growing the heap. */
-const BATCH_OPTIONS = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 };
+
 
 /**
  * The tracer provider for the configured exporter and sampler, or `undefined` when
