@@ -59,16 +59,29 @@ export function createLoggers(config: Pick<AgentConfig, 'logLevel' | 'logDestina
   return { logger, accessLog };
 }
 
+/** Lines are written in chunks of about this many bytes... */
+const WRITE_CHUNK = 4096;
+/** ...or after this long, whichever comes first. */
+const FLUSH_INTERVAL_MS = 100;
+
 /**
- * An asynchronous destination: under load consecutive lines go out in one write, at low
- * traffic each line is written at once. What is still buffered is written at exit, and a
- * closed pipe (EPIPE) silences the logger instead of crashing the host.
+ * A buffered asynchronous destination: a write system call per log line costs more than
+ * the line itself under load, so lines go out in ~4 KB chunks, and at least every
+ * 100 ms at low traffic. What is still buffered is written at exit, and a closed pipe
+ * (EPIPE) silences the logger instead of crashing the host.
  */
 function createDestination(where: 'stdout' | 'stderr'): DestinationStream {
-  const destination = pino.destination({ dest: where === 'stderr' ? 2 : 1, sync: false });
+  const destination = pino.destination({ dest: where === 'stderr' ? 2 : 1, sync: false, minLength: WRITE_CHUNK });
   destination.on('error', () => {
     // a broken sink becomes a no-op
   });
+  setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // not ready yet, or closed: the next tick or exit writes it
+    }
+  }, FLUSH_INTERVAL_MS).unref();
   process.once('exit', () => {
     try {
       destination.flushSync();
