@@ -38,10 +38,12 @@ const SECRET_QUERY_KEYS = new Set(['apikey', 'key', 'token', 'accesstoken', 'aut
 
 /** Path segments after which RPC providers put the API key (`/v2/<key>`, `/v3/<key>`, `/rpc/<key>`). */
 const KEY_PATH = /(\/(?:v2|v3|rpc)\/)([^/?#\s"']+)/gi;
+/** What every URL that `scrubUrl` changes contains somewhere. */
+const MAY_HOLD_KEY = /[@?]|\/(?:v2|v3|rpc)\//i;
 /** A private key: 64 hex digits, with or without 0x, standing alone. */
 const PRIVATE_KEY = /(?<![0-9a-zA-Z])(0x)?[0-9a-fA-F]{64}(?![0-9a-zA-Z])/g;
 /** `Bearer <token>` / `Basic <token>` wherever it appears. */
-const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!(?:Bearer|Basic)\b)[A-Za-z0-9\-._~+/]+=*/gi;
 /** URLs inside free text. */
 const URL_IN_TEXT = /\b(?:https?|wss?):\/\/[^\s"'<>`]+/gi;
 
@@ -63,6 +65,8 @@ export function isSecretKey(key: string): boolean {
  * `/rpc/` path segment, no value of a key-like query parameter.
  */
 export function scrubUrl(url: string): string {
+  // The common case (a plain path, a URL without userinfo, key path or query) is left as is.
+  if (!MAY_HOLD_KEY.test(url)) return url;
   let out = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, `$1${REDACTED}@`);
   out = out.replace(KEY_PATH, `$1${REDACTED}`);
   const q = out.indexOf('?');

@@ -4,7 +4,7 @@ import { ATTR_TWINKLE_REQUEST_ID } from '@twinkle/semconv';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const GENERATED = /^[0-9a-f]{16}-[0-9a-z]+$/;
 
 /** Sends raw bytes as one HTTP/1.1 request and returns the status line and headers of the answer. */
 function rawRequest(port: number, head: Buffer): Promise<{ status: number; headers: Record<string, string> }> {
@@ -51,7 +51,7 @@ describe('X-Request-Id from the outside', () => {
 
   it('generates an id when none is sent', async () => {
     const res = await fetch(`${app.url}/payments/1`);
-    expect(res.headers.get('x-request-id')).toMatch(UUID);
+    expect(res.headers.get('x-request-id')).toMatch(GENERATED);
   });
 
   it('replaces 10 KB of text with a generated id', async () => {
@@ -59,7 +59,7 @@ describe('X-Request-Id from the outside', () => {
     const res = await fetch(`${app.url}/payments/2`, { headers: { 'x-request-id': marker } });
     expect(res.status).toBe(200);
     const id = res.headers.get('x-request-id')!;
-    expect(id).toMatch(UUID);
+    expect(id).toMatch(GENERATED);
     await expect.poll(() => receiver.spans.some((s) => s.attributes[ATTR_TWINKLE_REQUEST_ID] === id), { timeout: 5000 }).toBe(true);
     await expect.poll(() => app.jsonLines().some((l) => l.reqId === id && l.msg === "Request completed"), { timeout: 5000 }).toBe(true);
     await expectNowhere('TENKB');
@@ -73,7 +73,7 @@ describe('X-Request-Id from the outside', () => {
     ]);
     const res = await rawRequest(app.port, head);
     expect(res.status).toBe(200);
-    expect(res.headers['x-request-id']).toMatch(UUID);
+    expect(res.headers['x-request-id']).toMatch(GENERATED);
     await expectNowhere('NONASCII');
   });
 
@@ -86,7 +86,7 @@ describe('X-Request-Id from the outside', () => {
     const res = await rawRequest(app.port, head);
     // Node's parser refuses the request outright (400) or the agent replaces the id.
     if (res.status === 400) expect(res.headers['x-request-id']).toBeUndefined();
-    else expect(res.headers['x-request-id']).toMatch(UUID);
+    else expect(res.headers['x-request-id']).toMatch(GENERATED);
     expect(res.headers.injected).toBeUndefined();
     await expectNowhere('CRLF-');
     expect(await (await fetch(`${app.url}/payments/5`)).text()).toBe('{"id":"5"}');

@@ -7,12 +7,11 @@ import type { ServerRequestState } from './request-state.js';
 export const ACCESS_LOG_MESSAGE = 'Request completed';
 
 /**
- * Writes one access-log line per finished request: `reqId`, `method`, `path` (no query,
+ * Writes one access-log line per finished request (the caller checks the level once): `reqId`, `method`, `path` (no query,
  * API keys in the path scrubbed), `status`, `duration` in seconds, and the trace and span
  * ids of the server span when it was sampled.
  */
 export function writeAccessLog(log: Logger, req: IncomingMessage, state: ServerRequestState, status: number, seconds: number): void {
-  if (!log.isLevelEnabled('info')) return;
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const line: Record<string, unknown> = {

@@ -41,6 +41,8 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
   const { metrics, tracer, serveMetrics, accessLog } = options;
   const metricsPath = options.metricsPath ?? '/metrics';
   const metricsQueryPrefix = `${metricsPath}?`;
+  // The level is fixed at start-up: decide once, not per request.
+  const logAccess = accessLog !== undefined && accessLog.isLevelEnabled('info');
 
   const patchEmit = (proto: http.Server, encrypted: boolean): (() => void) => {
     const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
@@ -69,7 +71,7 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
       const state = createRequestState(span, requestId);
       req[REQUEST_STATE] = state;
       // The span field may be absent (tracing off); readers of RPC metadata check it.
-      return context.with(setRPCMetadata(ctx, state as RPCMetadata), original, this, ...(arguments as unknown as [string]));
+      return context.with(setRPCMetadata(ctx, state as RPCMetadata), original, this, event, req, res);
     };
     proto.emit = patched as typeof proto.emit;
     return () => {
@@ -83,13 +85,12 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     const { request, response } = message as { request: RequestWithState; response: http.ServerResponse };
     const state = request[REQUEST_STATE];
     if (state === undefined) return;
-    request[REQUEST_STATE] = undefined;
     const method = request.method ?? 'GET';
     const statusCode = response.statusCode;
     const seconds = (performance.now() - state.start) / 1000;
     if (metrics !== undefined) metrics.record(method, state.route ?? ROUTE_UNMATCHED, statusCode, seconds);
     if (state.span !== undefined) endServerSpan(state.span, method, state.route, statusCode);
-    if (accessLog !== undefined) writeAccessLog(accessLog, request, state, statusCode, seconds);
+    if (logAccess) writeAccessLog(accessLog!, request, state, statusCode, seconds);
   };
 
   const undo = [patchEmit(http.Server.prototype, false), patchEmit(https.Server.prototype as unknown as http.Server, true)];
