@@ -17,7 +17,7 @@ import {
   type SettlementType,
 } from '@twinkle/semconv';
 import type { Logger } from 'pino';
-import { publishedLogger } from './agent-globals.js';
+import { publishedLogger, publishedSentry } from './agent-globals.js';
 import { createSettlementInstruments, type SettlementInstruments } from './metrics/settlement.js';
 import { activeRequestState } from './server/request-state.js';
 import { VERSION } from './version.js';
@@ -89,6 +89,7 @@ function beginSettlement(type: SettlementType): { timer: SettlementTimer; span: 
 }
 
 function recordOutcome(type: SettlementType, status: SettlementStatus, seconds: number, span: Span | undefined, error: unknown): void {
+  if (status === 'failure') captureError(error ?? new Error(`settlement ${String(type)} failed`), { settlement: { type: String(type) } });
   if (span !== undefined) {
     span.setAttribute(ATTR_TWINKLE_SETTLEMENT_STATUS, String(status));
     if (status === 'failure') {
@@ -170,4 +171,27 @@ export function getLogger(): Logger {
 /** The request id of the request being handled (the `X-Request-Id` the agent returns), or undefined outside one. */
 export function getRequestId(): string | undefined {
   return activeRequestState(context.active())?.requestId;
+}
+
+/**
+ * Reports an error to Sentry with context, as the monitoring guide shows; the context is
+ * scrubbed like everything the agent sends, and the event carries the trace id and the
+ * request id of the request it happened in. Without `SENTRY_DSN` (or without the
+ * agent) it does nothing. Never throws. Returns the event id when one was sent.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await settle(payment);
+ * } catch (error) {
+ *   captureError(error, { tool: 'settlement', requestId: payment.id });
+ * }
+ * ```
+ */
+export function captureError(error: unknown, context?: Record<string, unknown>): string | undefined {
+  try {
+    return publishedSentry()?.captureError(error, context);
+  } catch {
+    return undefined;
+  }
 }

@@ -52,6 +52,22 @@ export interface AgentConfig {
   readonly logLevel: LogLevelName;
   /** @default "stdout" */
   readonly logDestination: 'stdout' | 'stderr';
+  /** Sentry, when `SENTRY_DSN` holds a valid DSN. @default undefined */
+  readonly sentry: SentryConfig | undefined;
+  /** Node's `--unhandled-rejections` mode (from the flags or NODE_OPTIONS). @default "throw" */
+  readonly unhandledRejections: UnhandledRejectionsMode;
+}
+
+/** Node's `--unhandled-rejections` modes. */
+export type UnhandledRejectionsMode = 'throw' | 'strict' | 'warn' | 'none' | 'warn-with-error-code';
+
+/** `SENTRY_DSN`, `SENTRY_ENVIRONMENT`, `SENTRY_RELEASE`. */
+export interface SentryConfig {
+  readonly dsn: string;
+  /** @default undefined (Sentry's "production") */
+  readonly environment: string | undefined;
+  /** @default undefined */
+  readonly release: string | undefined;
 }
 
 /** What `readConfig` returns: the configuration and one line per bad value. */
@@ -124,6 +140,8 @@ export function readConfig(env: Env = process.env): ConfigResult {
     resourceDetectors: reader.detectors('OTEL_NODE_RESOURCE_DETECTORS'),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logDestination: reader.oneOf('LOG_DESTINATION', ['stdout', 'stderr'] as const, 'stdout'),
+    sentry: reader.sentry(),
+    unhandledRejections: unhandledRejectionsMode([...process.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]),
   };
   return { config: Object.freeze(config), problems };
 }
@@ -132,6 +150,21 @@ export function readConfig(env: Env = process.env): ConfigResult {
 function joinSignalPath(base: string, signalPath: string): string {
   return base.endsWith('/') ? base + signalPath : `${base}/${signalPath}`;
 }
+
+const REJECTION_MODES: readonly UnhandledRejectionsMode[] = ['throw', 'strict', 'warn', 'none', 'warn-with-error-code'];
+
+/** The last `--unhandled-rejections=<mode>` among Node's flags; Node's default is throw. */
+function unhandledRejectionsMode(flags: string[]): UnhandledRejectionsMode {
+  let mode: UnhandledRejectionsMode = 'throw';
+  for (const flag of flags) {
+    const m = /^--unhandled-rejections=(.+)$/.exec(flag);
+    if (m && (REJECTION_MODES as readonly string[]).includes(m[1])) mode = m[1] as UnhandledRejectionsMode;
+  }
+  return mode;
+}
+
+/** A Sentry DSN: `https://<public key>@<host>[/<path>]/<project id>`. */
+const DSN = /^(https?):\/\/[A-Za-z0-9]+(?::[A-Za-z0-9]+)?@[^/\s]+(\/[^\s]*)?\/\d+\/?$/;
 
 /** Shows a bad value safely: quoted, control characters escaped, cut at 64 characters. */
 function show(value: string): string {
@@ -254,6 +287,18 @@ class EnvReader {
       else this.reject(name, item, `${DETECTORS.join(', ')}, all, none`, 'the others named');
     }
     return [...out];
+  }
+
+  /** Sentry's settings, or undefined without a (valid) DSN. */
+  sentry(): SentryConfig | undefined {
+    const dsn = this.string('SENTRY_DSN');
+    if (dsn === undefined) return undefined;
+    if (!DSN.test(dsn)) {
+      // A DSN holds a key: say that it was bad, not what it was.
+      this.problems.push('SENTRY_DSN is not valid (accepted: https://<public key>@<host>/<project id>); Sentry stays off');
+      return undefined;
+    }
+    return { dsn, environment: this.string('SENTRY_ENVIRONMENT'), release: this.string('SENTRY_RELEASE') };
   }
 
   /** `service.name` from `OTEL_RESOURCE_ATTRIBUTES`, which is validated on the way. */

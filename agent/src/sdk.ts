@@ -15,7 +15,7 @@ import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { INSTRUMENTATION_SCOPE } from '@twinkle/semconv';
 import type { AgentConfig } from './config.js';
 import type { AgentDiag } from './diag.js';
-import { publishLogger } from './agent-globals.js';
+import { publishLogger, publishSentry } from './agent-globals.js';
 import { createInstrumentations } from './instrumentations/index.js';
 import { patchFetchForJsonRpc } from './instrumentations/json-rpc/json-rpc.js';
 import { createLoggers } from './logging.js';
@@ -24,6 +24,8 @@ import { createOtlpMetricReader } from './metrics/metric-reader.js';
 import { createPrometheusEndpoint, METRICS_PATH, type PrometheusEndpoint } from './metrics/prometheus.js';
 import { registerRuntimeMetrics } from './metrics/runtime/index.js';
 import { createResource } from './resource.js';
+import { startSentry, type SentryReporter } from './sentry.js';
+import { installShutdownHandlers, SHUTDOWN_FLUSH_MS } from './shutdown.js';
 import { BATCH_OPTIONS } from './tracing/batch-options.js';
 import { withoutCredentials } from './scrub.js';
 import { installServerInstrumentation } from './server/http-server-instrumentation.js';
@@ -115,6 +117,15 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
       httpMetrics = createHttpServerMetrics(meter);
     }
 
+    // Sentry is a subsystem of its own: if it cannot start, metrics and traces still run.
+    let sentry: SentryReporter | undefined;
+    try {
+      sentry = startSentry(config, diag);
+      if (sentry !== undefined) publishSentry(sentry);
+    } catch (err) {
+      diag.error(`sentry disabled: ${err instanceof Error ? err.message : String(err)}`);
+    }
+
     const onAppPort = prometheus !== undefined && config.prometheusListener === undefined;
     const unregister = registerInstrumentations({
       instrumentations: createInstrumentations({
@@ -138,8 +149,27 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
         serveMetrics: onAppPort ? prometheus?.serve : undefined,
         metricsPath: METRICS_PATH,
         accessLog: loggers.accessLog,
+        onServerError:
+          sentry === undefined
+            ? undefined
+            : (state, ctx, request, statusCode) =>
+                sentry.captureError(
+                  state.error ?? new Error(`HTTP ${statusCode} ${request.method} ${state.route ?? 'unmatched route'}`),
+                  { request: { method: request.method, route: state.route, status: statusCode, requestId: state.requestId } },
+                  ctx,
+                ),
       }),
     );
+
+    // Spans and events of finished requests leave before a terminating process ends.
+    if (tracerProvider !== undefined || sentry !== undefined) {
+      undo.push(
+        installShutdownHandlers(
+          () => Promise.allSettled([tracerProvider?.forceFlush(), sentry?.flush(SHUTDOWN_FLUSH_MS - 500)]),
+          diag,
+        ),
+      );
+    }
 
     let metricsEndpoint: string | undefined;
     if (prometheus !== undefined && config.prometheusListener !== undefined) {
@@ -158,7 +188,7 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
         return true;
       },
       async shutdown() {
-        await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), prometheus?.close()]);
+        await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), prometheus?.close(), sentry?.flush(SHUTDOWN_FLUSH_MS)]);
       },
     };
   } catch (err) {

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { context, trace, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { ATTR_TWINKLE_REQUEST_ID, HEADER_REQUEST_ID, ROUTE_UNMATCHED } from '@twinkle/semconv';
 import type { Logger } from 'pino';
@@ -23,6 +23,8 @@ export interface ServerInstrumentationOptions {
   readonly metricsPath?: string;
   /** Writes one line per finished request; absent means no access log. */
   readonly accessLog?: Logger;
+  /** Called for every request that ended in a 5xx, in a context holding its span and state. */
+  readonly onServerError?: (state: ServerRequestState, ctx: Context, request: http.IncomingMessage, statusCode: number) => void;
 }
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
@@ -38,7 +40,7 @@ const RESPONSE_FINISH = 'http.server.response.finish';
  * ends the span and records the metrics. Returns the function that undoes it.
  */
 export function installServerInstrumentation(options: ServerInstrumentationOptions): () => void {
-  const { metrics, tracer, serveMetrics, accessLog } = options;
+  const { metrics, tracer, serveMetrics, accessLog, onServerError } = options;
   const metricsPath = options.metricsPath ?? '/metrics';
   const metricsQueryPrefix = `${metricsPath}?`;
   // The level is fixed at start-up: decide once, not per request.
@@ -91,6 +93,11 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     if (metrics !== undefined) metrics.record(method, state.route ?? ROUTE_UNMATCHED, statusCode, seconds);
     if (state.span !== undefined) endServerSpan(state.span, method, state.route, statusCode);
     if (logAccess) writeAccessLog(accessLog!, request, state, statusCode, seconds);
+    if (statusCode >= 500 && onServerError !== undefined) {
+      let ctx = setRPCMetadata(ROOT_CONTEXT, state as RPCMetadata);
+      if (state.span !== undefined) ctx = trace.setSpan(ctx, state.span);
+      onServerError(state, ctx, request, statusCode);
+    }
   };
 
   const undo = [patchEmit(http.Server.prototype, false), patchEmit(https.Server.prototype as unknown as http.Server, true)];

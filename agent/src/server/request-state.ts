@@ -17,6 +17,8 @@ export interface ServerRequestState {
   readonly start: number;
   /** The request id: a valid incoming `X-Request-Id`, or a generated one. */
   readonly requestId: string;
+  /** The error the app's error handler turned into a response, written by the route instrumentation. */
+  error?: unknown;
 }
 
 /** Where the state hangs on the `IncomingMessage`. */

@@ -2,7 +2,7 @@ import { context } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import { VERSION } from '../../version.js';
-import type { HonoApp, HonoClass, HonoMatchResult, HonoModule, HonoRouter } from './internal-types.js';
+import type { HonoApp, HonoClass, HonoErrorHandler, HonoMatchResult, HonoModule, HonoRouter } from './internal-types.js';
 import { markMiddleware, resolveRouteName } from './route.js';
 import type { HonoInstrumentationConfig } from './types.js';
 
@@ -79,6 +79,7 @@ export class HonoInstrumentation extends InstrumentationBase<HonoInstrumentation
         };
       }
       if (app.router) this._patchRouter(app.router, app);
+      this._patchErrorHandler(app);
     } catch (err) {
       this._diag.error('could not instrument a Hono app; its routes are reported as unmatched', err);
     }
@@ -107,6 +108,33 @@ export class HonoInstrumentation extends InstrumentationBase<HonoInstrumentation
       get: () => match,
       set: (next: HonoRouter['match']) => {
         current = next;
+      },
+    });
+  }
+
+  /**
+   * Lets the error an app's `onError` (or Hono's default handler) turns into a response
+   * reach the request's metadata, so a 5xx can be reported with its real error. The
+   * handler still gets every error, unchanged.
+   */
+  private _patchErrorHandler(app: HonoApp): void {
+    const descriptor = Object.getOwnPropertyDescriptor(app, 'errorHandler');
+    if (descriptor === undefined || !('value' in descriptor) || typeof descriptor.value !== 'function') return;
+    let handler = descriptor.value as HonoErrorHandler;
+    const wrapped: HonoErrorHandler = function twinkleErrorHandler(this: unknown, err, c) {
+      const metadata = getRPCMetadata(context.active()) as { error?: unknown } | undefined;
+      if (metadata !== undefined && metadata.error === undefined) metadata.error = err;
+      return handler.call(this, err, c);
+    };
+    Object.defineProperty(app, 'errorHandler', {
+      configurable: true,
+      enumerable: true,
+      // Outside a request, Hono compares errorHandler with its default (app.route()
+      // decides from it whether a sub-app has an onError of its own): there it must see
+      // the handler itself, or every sub-app would seem to have one.
+      get: () => (getRPCMetadata(context.active()) !== undefined ? wrapped : handler),
+      set: (next: HonoErrorHandler) => {
+        handler = next;
       },
     });
   }

@@ -29,11 +29,15 @@ export interface HonoRouter {
   match: (method: string, path: string) => HonoMatchResult;
 }
 
+/** `ErrorHandler` in hono/src/types.ts: `app.onError(handler)` stores it as `app.errorHandler`. */
+export type HonoErrorHandler = (this: unknown, err: unknown, c: unknown) => unknown;
+
 /** The parts of a Hono app the instrumentation patches. */
 export interface HonoApp {
   router: HonoRouter;
   routes: HonoRouterRoute[];
   use: (...args: unknown[]) => HonoApp;
+  errorHandler: HonoErrorHandler;
 }
 
 /** `HonoBase` as seen from the `hono` module's exports. */
