@@ -105,14 +105,49 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Free text with every secret shape replaced: private keys, auth schemes, and URLs scrubbed. */
+/** Runs of 12 or more short lower-case words: where a BIP-39 mnemonic could stand. */
+const WORD_RUN = /(?<![A-Za-z])[a-z]{3,8}(?:\s+[a-z]{3,8}){11,}(?![A-Za-z])/g;
+/** The shortest BIP-39 mnemonic. */
+const MNEMONIC_WORDS = 12;
+let bip39: ReadonlySet<string> | undefined;
+
+/**
+ * A run of words with each stretch of 12 or more consecutive BIP-39 (English) words
+ * replaced; the words around a mnemonic stay.
+ */
+function redactMnemonics(run: string): string {
+  // The word list loads the first time a candidate run is seen.
+  bip39 ??= new Set((require('@scure/bip39/wordlists/english.js') as { wordlist: string[] }).wordlist);
+  const tokens = run.split(/(\s+)/); // words at even indexes, the spaces between them at odd ones
+  const out: string[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    let j = i;
+    while (j < tokens.length && bip39.has(tokens[j])) j += 2;
+    const words = (j - i) / 2;
+    if (words >= MNEMONIC_WORDS) {
+      out.push(REDACTED);
+      i = j - 1; // continue from the space after the last word of the stretch
+    } else {
+      out.push(tokens[i]);
+      i += 1;
+    }
+  }
+  return out.join('');
+}
+
+/**
+ * Free text with every secret shape replaced: private keys (64 hex digits), `Bearer` and
+ * `Basic` credentials, keys and passwords in URLs, and BIP-39 mnemonics.
+ */
 export function scrubString(text: string): string {
   // Most strings hold none of the shapes: skip the replacements when no trigger is present.
-  if (!/[0-9a-fA-F]{64}|bearer|basic|:\/\//i.test(text)) return text;
+  if (!/[0-9a-fA-F]{64}|bearer|basic|:\/\/|(?:[a-z]{3,8}\s+){11}[a-z]{3}/i.test(text)) return text;
   return text
     .replace(URL_IN_TEXT, (url) => scrubUrl(url))
     .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`)
-    .replace(PRIVATE_KEY, REDACTED);
+    .replace(PRIVATE_KEY, REDACTED)
+    .replace(WORD_RUN, redactMnemonics);
 }
 
 /** Options of `scrubValue`. */

@@ -164,10 +164,11 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     // Spans and events of finished requests leave before a terminating process ends.
     if (tracerProvider !== undefined || sentry !== undefined) {
       undo.push(
-        installShutdownHandlers(
-          () => Promise.allSettled([tracerProvider?.forceFlush(), sentry?.flush(SHUTDOWN_FLUSH_MS - 500)]),
-          diag,
-        ),
+        installShutdownHandlers(async () => {
+          await Promise.allSettled([tracerProvider?.forceFlush(), sentry?.flush(SHUTDOWN_FLUSH_MS - 500)]);
+          // Requests that finished while the first flush ran.
+          await tracerProvider?.forceFlush().catch(() => {});
+        }, diag),
       );
     }
 

@@ -39,6 +39,19 @@ describe('scrubString', () => {
   });
 });
 
+describe('mnemonics', () => {
+  const phrase = 'test test test test test test test test test test test junk';
+  it('replaces a 12-word BIP-39 mnemonic in free text', () => {
+    expect(scrubString(`restore with: ${phrase} ok?`)).toBe(`restore with: ${REDACTED} ok?`);
+    expect(scrubString(`abandon ability able about above absent absorb abstract absurd abuse access accident actor actress actual adapt add addict`)).toBe(REDACTED);
+  });
+
+  it('keeps ordinary lower-case text of the same length', () => {
+    const text = 'the payment service could not reach the chain node because the request timed out twice today';
+    expect(scrubString(text)).toBe(text);
+  });
+});
+
 describe('isSecretKey', () => {
   it.each(['privateKey', 'private_key', 'PRIVATE-KEY', 'password', 'Authorization', 'cookie', 'X-API-Key', 'apiKey', 'api_key', 'mnemonic', 'seed', 'seedPhrase', 'secret', 'signature'])(
     'treats %s as secret',

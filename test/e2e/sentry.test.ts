@@ -254,3 +254,18 @@ describe('SIGTERM during load', () => {
     }
   });
 });
+
+describe('SIGTERM with a handler of the app', () => {
+  it('only flushes: the app decides how the process ends', async () => {
+    const otlp = await startOtlpReceiver();
+    // app.mjs closes its server on SIGTERM and lets the process end by itself (code 0).
+    const app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: otel(otlp) });
+    try {
+      for (let i = 0; i < 20; i++) await (await fetch(`${app.url}/payments/${i}`)).arrayBuffer();
+      expect(await app.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(otlp.spans.filter((s) => s.kind === SERVER && s.name === 'GET /payments/:id')).toHaveLength(20);
+    } finally {
+      await otlp.close();
+    }
+  });
+});

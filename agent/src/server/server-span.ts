@@ -11,6 +11,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import { normalizeMethod } from '../metrics/http.js';
+import { scrubUrl } from '../scrub.js';
 
 /** The parent context of an incoming request: W3C trace context and baggage from its headers. */
 export function extractParentContext(req: IncomingMessage): Context {
@@ -31,7 +32,8 @@ export function startServerSpan(tracer: Tracer, req: IncomingMessage, parent: Co
       kind: SpanKind.SERVER,
       attributes: {
         [ATTR_HTTP_REQUEST_METHOD]: method,
-        [ATTR_URL_PATH]: queryAt === -1 ? url : url.slice(0, queryAt),
+        // An incoming path can carry a key too (`/v2/<key>`): recorded scrubbed.
+        [ATTR_URL_PATH]: scrubUrl(queryAt === -1 ? url : url.slice(0, queryAt)),
         [ATTR_URL_SCHEME]: encrypted ? 'https' : 'http',
         [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
       },
