@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendRequests } from '../helpers/load.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { freePort } from '../helpers/loopback-server.js';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 
 let app: RunningApp | undefined;
@@ -15,21 +15,13 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const rssMb = (pid: number): number => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const warnings = (a: RunningApp): string[] => a.jsonLines().filter((l) => l.level === 40).map((l) => String(l.msg));
 
 describe('an OTLP endpoint that fails', () => {
   it('refusing connections: every request is served and one warning is logged', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     app = await spawnApp('app.mjs', {
       nodeArgs: WITH_AGENT,
       // The exporter retries a refused connection until its timeout; keep that short.

@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRIC_HTTP_REQUESTS, ROUTE_UNMATCHED } from '@twinkle/semconv';
 import { sendRequests } from '../helpers/load.js';
 import { parsePrometheusText, promtoolCheckMetrics, scrape, seriesCount, valueOf } from '../helpers/prometheus-text.js';
+import { freePort } from '../helpers/loopback-server.js';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 
 const REQUESTS = METRIC_HTTP_REQUESTS.name;
@@ -19,14 +19,6 @@ async function start(...args: Parameters<typeof spawnApp>): Promise<RunningApp> 
   return app;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('route label cardinality', () => {
   it('keeps the number of series fixed across 10,000 distinct unmatched paths', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import { sendRequests } from '../helpers/load.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { eventMessage, startSentryReceiver, type SentryReceiver } from '../helpers/sentry-receiver.js';
+import { freePort } from '../helpers/loopback-server.js';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 
 const SERVER = 2;
@@ -169,14 +169,6 @@ describe('process-level errors', () => {
   });
 });
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('a Sentry DSN or endpoint that is bad', () => {
   let app: RunningApp | undefined;
@@ -199,7 +191,7 @@ describe('a Sentry DSN or endpoint that is bad', () => {
     'when the endpoint %s: requests are served, and SIGTERM still ends the process within its bound',
     async (mode) => {
       const hanging = mode === 'never answers' ? await startSentryReceiver({ hang: true }) : undefined;
-      const dsn = hanging?.dsn ?? `http://publickey0123@127.0.0.1:${await closedPort()}/42`;
+      const dsn = hanging?.dsn ?? `http://publickey0123@127.0.0.1:${await freePort()}/42`;
       app = await spawnApp('sentry-app.mjs', { nodeArgs: WITH_AGENT, env: { SENTRY_DSN: dsn } });
       try {
         const statuses = await sendRequests((i) => `${app!.url}/${i % 10 === 0 ? 'throw' : 'ok'}/${i}`, 2000, 32);

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 /** A JSON-RPC 2.0 peer on loopback that answers like an Ethereum node, for a remote node the tests cannot reach. */
 export interface JsonRpcNode {
@@ -37,16 +37,10 @@ export async function startJsonRpcNode(): Promise<JsonRpcNode> {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(payload));
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     received,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: () => closeServer(server),
   };
 }

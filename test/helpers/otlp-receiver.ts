@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, createWaiter, listenOnLoopback } from './loopback-server.js';
 import { gunzipSync } from 'node:zlib';
 import { decodeTraceRequest } from './otlp-protobuf.js';
 
@@ -65,7 +65,7 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
   const spans: ReceivedSpan[] = [];
   const bodies: string[] = [];
   let requests = 0;
-  const waiters = new Set<() => void>();
+  const waiter = createWaiter(spans, (all) => all.map((s) => s.name).join(', '));
   const server: Server = createServer(async (req, res) => {
     requests++;
     const body = await readBody(req);
@@ -81,7 +81,7 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
       res.statusCode = options.status ?? 200;
       res.setHeader('content-type', 'application/x-protobuf');
       res.end();
-      for (const w of waiters) w();
+      waiter.notify();
       return;
     }
     const text = body.toString('utf8');
@@ -117,38 +117,17 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
     res.statusCode = options.status ?? 200;
     res.setHeader('content-type', 'application/json');
     res.end('{}');
-    for (const w of waiters) w();
+    waiter.notify();
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     spans,
     bodies,
     get requests() {
       return requests;
     },
-    waitFor(predicate, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        if (predicate(spans)) return resolve(spans);
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for spans; got: ${spans.map((s) => s.name).join(', ')}`));
-        }, timeoutMs);
-        const check = (): void => {
-          if (!predicate(spans)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(spans);
-        };
-        waiters.add(check);
-      });
-    },
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    waitFor: waiter.waitFor,
+    close: () => closeServer(server),
   };
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, createWaiter, listenOnLoopback } from './loopback-server.js';
 import { gunzipSync } from 'node:zlib';
 
 /** One event item out of a Sentry envelope. */
@@ -36,7 +36,7 @@ export async function startSentryReceiver(options: { hang?: boolean } = {}): Pro
   const events: SentryEvent[] = [];
   const bodies: string[] = [];
   const headers: IncomingHttpHeaders[] = [];
-  const waiters = new Set<() => void>();
+  const waiter = createWaiter(events, (all) => all.map((e) => eventMessage(e)).join(' | '));
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -53,37 +53,16 @@ export async function startSentryReceiver(options: { hang?: boolean } = {}): Pro
     for (const item of parseEnvelope(text).items) if (item.type === 'event') events.push(item.payload as SentryEvent);
     res.statusCode = 200;
     res.end('{}');
-    for (const w of waiters) w();
+    waiter.notify();
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as AddressInfo;
+  const url = new URL(await listenOnLoopback(server));
   return {
-    dsn: `http://publickey0123@127.0.0.1:${port}/42`,
+    dsn: `http://publickey0123@${url.host}/42`,
     events,
     bodies,
     headers,
-    waitFor(predicate, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        if (predicate(events)) return resolve(events);
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for Sentry events; got ${events.length}: ${events.map((e) => e.exception?.values?.[0]?.value ?? e.message).join(' | ')}`));
-        }, timeoutMs);
-        const check = (): void => {
-          if (!predicate(events)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(events);
-        };
-        waiters.add(check);
-      });
-    },
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    waitFor: waiter.waitFor,
+    close: () => closeServer(server),
   };
 }
 

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { HttpServerMetrics } from '../metrics/http.js';
 import { writeAccessLog } from './access-log.js';
 import { isAgentServer } from './agent-servers.js';
-import { resolveRequestId } from './request-id.js';
+import { patchWriteHeadForRequestId, RESPONSE_REQUEST_ID } from './request-id-header.js';
+import { rawRequestIdHeader, resolveRequestId } from './request-id.js';
 import { createRequestState, REQUEST_STATE, type ServerRequestState } from './request-state.js';
 import { endServerSpan, extractParentContext, startServerSpan } from './server-span.js';
 
@@ -60,8 +61,8 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
           return true;
         }
       }
-      const requestId = resolveRequestId(req.headers[HEADER_REQUEST_ID]);
-      res.setHeader(HEADER_REQUEST_ID, requestId);
+      const requestId = resolveRequestId(rawRequestIdHeader(req.rawHeaders, HEADER_REQUEST_ID));
+      (res as http.ServerResponse & { [RESPONSE_REQUEST_ID]?: string })[RESPONSE_REQUEST_ID] = requestId;
       let ctx = context.active();
       let span;
       if (tracer !== undefined) {
@@ -100,7 +101,11 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     }
   };
 
-  const undo = [patchEmit(http.Server.prototype, false), patchEmit(https.Server.prototype as unknown as http.Server, true)];
+  const undo = [
+    patchEmit(http.Server.prototype, false),
+    patchEmit(https.Server.prototype as unknown as http.Server, true),
+    patchWriteHeadForRequestId(HEADER_REQUEST_ID),
+  ];
   subscribe(RESPONSE_FINISH, onFinish);
   return () => {
     unsubscribe(RESPONSE_FINISH, onFinish);

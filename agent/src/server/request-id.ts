@@ -21,3 +21,19 @@ export function generateRequestId(): string {
 export function resolveRequestId(header: string | string[] | undefined): string {
   return typeof header === 'string' && VALID_REQUEST_ID.test(header) ? header : generateRequestId();
 }
+
+/**
+ * The `X-Request-Id` of a request read from `rawHeaders`: `req.headers` is built on
+ * first access, and frameworks that read `rawHeaders` (Hono's node-server does) would
+ * otherwise pay for it on every request. Repeated headers yield an array, as Node does
+ * for them, which `resolveRequestId` refuses.
+ */
+export function rawRequestIdHeader(rawHeaders: string[], name: string): string | string[] | undefined {
+  let found: string | string[] | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const key = rawHeaders[i];
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    found = found === undefined ? rawHeaders[i + 1] : [...[found].flat(), rawHeaders[i + 1]];
+  }
+  return found;
+}
