@@ -82,6 +82,7 @@ describe('no secret leaves the process (fast-check)', () => {
     // Everything the runs produced has arrived: one captureError event each, and the server spans.
     await sentry.waitFor((e) => e.filter((x) => x.contexts?.twinkle?.tool === 'property').length >= RUNS, 30_000);
     await otlp.waitFor((spans) => spans.filter((x) => x.kind === SERVER && x.attributes['url.path'] === '/leak').length >= RUNS, 30_000);
+    await otlp.waitFor((spans) => spans.filter((x) => x.name === 'settlement direct').length >= RUNS, 30_000);
     await new Promise((r) => setTimeout(r, 300));
     const places = {
       'Sentry envelopes': sentry.bodies.join('\n'),

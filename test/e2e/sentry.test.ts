@@ -108,6 +108,13 @@ describe('Sentry on the agent', () => {
     expect((await fetch(`${app.url}/ok/1`)).status).toBe(200);
   });
 
+  it('parses an envelope the transport sent gzip-compressed', async () => {
+    expect(await (await fetch(`${app.url}/large-context`)).json()).toEqual({ captured: true });
+    const events = await sentry.waitFor((e) => e.some((x) => eventMessage(x) === 'large context'));
+    expect(events.find((x) => eventMessage(x) === 'large context')!.contexts.twinkle.items).toHaveLength(60);
+    expect(sentry.headers.some((h) => h['content-encoding'] === 'gzip')).toBe(true);
+  });
+
   it("sends Sentry's own requests without spans or trace headers", async () => {
     expect(sentry.headers.length).toBeGreaterThan(0);
     for (const h of sentry.headers) {

@@ -3,6 +3,7 @@ import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { AgentConfig } from '../config.js';
 import { BATCH_OPTIONS } from './batch-options.js';
 import { createSampler } from './sampler.js';
+import { ScrubbingSpanProcessor } from './scrubbing-span-processor.js';
 import { createSpanExporter } from './span-exporter.js';
 
 
@@ -18,6 +19,6 @@ export function createTracerProvider(config: AgentConfig, resource: Resource): T
   return new TracerProvider({
     resource,
     sampler: createSampler(config),
-    spanProcessors: [new BatchSpanProcessor({ exporter, ...BATCH_OPTIONS })],
+    spanProcessors: [new ScrubbingSpanProcessor(new BatchSpanProcessor({ exporter, ...BATCH_OPTIONS }))],
   });
 }
