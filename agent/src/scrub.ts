@@ -109,6 +109,9 @@ function safeDecode(s: string): string {
 const WORD_RUN = /(?<![A-Za-z])[a-z]{3,8}(?:\s+[a-z]{3,8}){11,}(?![A-Za-z])/g;
 /** The shortest BIP-39 mnemonic. */
 const MNEMONIC_WORDS = 12;
+/** Twelve words of at least 3 letters and the 11 spaces between them. */
+const MNEMONIC_MIN_LENGTH = MNEMONIC_WORDS * 3 + MNEMONIC_WORDS - 1;
+const AUTH_TRIGGER = /bearer|basic/i;
 let bip39: ReadonlySet<string> | undefined;
 
 /**
@@ -141,13 +144,15 @@ function redactMnemonics(run: string): string {
  * `Basic` credentials, keys and passwords in URLs, and BIP-39 mnemonics.
  */
 export function scrubString(text: string): string {
-  // Most strings hold none of the shapes: skip the replacements when no trigger is present.
-  if (!/[0-9a-fA-F]{64}|bearer|basic|:\/\/|(?:[a-z]{3,8}\s+){11}[a-z]{3}/i.test(text)) return text;
-  return text
-    .replace(URL_IN_TEXT, (url) => scrubUrl(url))
-    .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`)
-    .replace(PRIVATE_KEY, REDACTED)
-    .replace(WORD_RUN, redactMnemonics);
+  // This runs on every log message and span attribute: most strings are short and hold
+  // none of the shapes, so each replacement runs only behind a cheap test of its own.
+  if (text.length < 8) return text;
+  let out = text;
+  if (out.includes('://')) out = out.replace(URL_IN_TEXT, (url) => scrubUrl(url));
+  if (AUTH_TRIGGER.test(out)) out = out.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  if (out.length >= 64) out = out.replace(PRIVATE_KEY, REDACTED);
+  if (out.length >= MNEMONIC_MIN_LENGTH) out = out.replace(WORD_RUN, redactMnemonics);
+  return out;
 }
 
 /** Options of `scrubValue`. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sendRequests } from '../helpers/load.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
@@ -213,6 +214,34 @@ describe('a Sentry DSN or endpoint that is bad', () => {
       }
     },
   );
+});
+
+describe('a Sentry endpoint that never answers, under load', () => {
+  it('keeps memory bounded: queued events are capped, not kept', async () => {
+    const hanging = await startSentryReceiver({ hang: true });
+    const answering = await startSentryReceiver();
+    const hung = await spawnApp('sentry-app.mjs', { nodeArgs: WITH_AGENT, env: { SENTRY_DSN: hanging.dsn, LOG_LEVEL: 'warn' } });
+    const ok = await spawnApp('sentry-app.mjs', { nodeArgs: WITH_AGENT, env: { SENTRY_DSN: answering.dsn, LOG_LEVEL: 'warn' } });
+    const rss = (a: RunningApp): number => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${a.child.pid}/status`, 'utf8'))![1]) / 1024;
+    try {
+      // Every request fails with a distinct error: 4,000 events each. Kept in memory, the
+      // hung side would hold them all (a few KB each, ~10+ MB); Sentry's transport caps
+      // what waits to be sent.
+      const [a, b] = await Promise.all([
+        sendRequests((i) => `${hung.url}/throw/${i}`, 4000, 32),
+        sendRequests((i) => `${ok.url}/throw/${i}`, 4000, 32),
+      ]);
+      expect(a.get(500)).toBe(4000);
+      expect(b.get(500)).toBe(4000);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(rss(hung) - rss(ok)).toBeLessThan(40);
+    } finally {
+      await hung.stop('SIGKILL');
+      await ok.stop();
+      await hanging.close();
+      await answering.close();
+    }
+  });
 });
 
 describe('SIGTERM during load', () => {

@@ -3,9 +3,10 @@ import { ATTR_URL_FULL, ATTR_URL_PATH, ATTR_URL_QUERY } from '@opentelemetry/sem
 import { scrubUrl } from '../scrub.js';
 import { activeJsonRpcMethod } from './json-rpc/json-rpc.js';
 
-/** `rpc.system`, `rpc.method` (OpenTelemetry semantic conventions for RPC spans). */
-const ATTR_RPC_SYSTEM = 'rpc.system';
-const ATTR_RPC_METHOD = 'rpc.method';
+/** `rpc.system` (OpenTelemetry semantic conventions for RPC spans; incubating, so not in the stable entry). */
+export const ATTR_RPC_SYSTEM = 'rpc.system';
+/** `rpc.method`, ditto. */
+export const ATTR_RPC_METHOD = 'rpc.method';
 
 /**
  * Attributes undici's client span starts with instead of its own URL ones: the URL

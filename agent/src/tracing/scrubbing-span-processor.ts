@@ -1,11 +1,47 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_URL_FULL,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+} from '@opentelemetry/semantic-conventions';
+import { ATTR_TWINKLE_REQUEST_ID, ATTR_TWINKLE_SETTLEMENT_STATUS, ATTR_TWINKLE_SETTLEMENT_TYPE } from '@twinkle/semconv';
+import { ATTR_RPC_METHOD, ATTR_RPC_SYSTEM } from '../instrumentations/client-span-hooks.js';
 import { scrubString } from '../scrub.js';
 
 type MutableAttributes = Record<string, unknown>;
 
+/**
+ * Attributes that are safe by construction (a method, a route template, a validated
+ * request id, an address) or scrubbed where they are set (url.path, url.full): not
+ * scanned again on every span.
+ */
+const SAFE_KEYS: ReadonlySet<string> = new Set([
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_SCHEME,
+  ATTR_URL_PATH,
+  ATTR_URL_FULL,
+  ATTR_URL_QUERY,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_CLIENT_ADDRESS,
+  ATTR_SERVER_ADDRESS,
+  ATTR_TWINKLE_REQUEST_ID,
+  ATTR_TWINKLE_SETTLEMENT_TYPE,
+  ATTR_TWINKLE_SETTLEMENT_STATUS,
+  ATTR_RPC_SYSTEM,
+  ATTR_RPC_METHOD,
+]);
+
 function scrubAttributes(attributes: MutableAttributes): void {
   for (const key in attributes) {
+    if (SAFE_KEYS.has(key)) continue;
     const value = attributes[key];
     if (typeof value === 'string') {
       const scrubbed = scrubString(value);
