@@ -60,7 +60,7 @@ describe('HonoInstrumentation', () => {
 
   it('falls back to the matched handler when a middleware short-circuits', async () => {
     const app = new Hono();
-    app.use('/admin/*', (c) => c.text('no', 401));
+    app.use('/admin/*', async (c) => c.text('no', 401));
     app.get('/admin/users/:id', (c) => c.text('ok'));
     expect(await routeOf(app, '/admin/users/1')).toEqual({ route: '/admin/users/:id', status: 401 });
   });
@@ -68,7 +68,7 @@ describe('HonoInstrumentation', () => {
   it('reports the middleware pattern when only a non-catch-all middleware answered', async () => {
     const app = new Hono();
     app.use('*', async (_c, next) => next());
-    app.use('/static/*', (c) => c.text('file'));
+    app.use('/static/*', async (c) => c.text('file'));
     expect(await routeOf(app, '/static/a/b.css')).toEqual({ route: '/static/*', status: 200 });
   });
 
