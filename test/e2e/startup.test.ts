@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_HTTP_REQUESTS, ROUTE_UNMATCHED } from '@twinkle/semconv';
@@ -39,6 +39,8 @@ beforeAll(() => {
   rmSync(AGENT_COPY, { recursive: true, force: true });
   mkdirSync(AGENT_COPY, { recursive: true });
   cpSync(fileURLToPath(new URL('../../agent/dist/', import.meta.url)), AGENT_COPY, { recursive: true });
+  // An installed copy comes with its package.json: the agent's dist is CommonJS.
+  writeFileSync(`${AGENT_COPY}package.json`, JSON.stringify({ name: '@twinkle/agent', type: 'commonjs' }));
 });
 
 describe('agent start-up', () => {
