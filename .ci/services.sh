@@ -16,17 +16,27 @@ if ! redis-cli -h 127.0.0.1 -p 6390 ping >/dev/null 2>&1; then
 fi
 
 twinkle_pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-if ! "$twinkle_pg_bin/pg_isready" -h 127.0.0.1 -p 5433 >/dev/null 2>&1; then
+if ! "$twinkle_pg_bin/pg_isready" -h 127.0.0.1 -p 5433 -U postgres >/dev/null 2>&1; then
   echo "services: starting PostgreSQL on 127.0.0.1:5433"
   twinkle_as_pg=()
   if [ "$(id -u)" -eq 0 ]; then twinkle_as_pg=(runuser -u postgres --); fi
   mkdir -p "$twinkle_state/pg"
   [ "$(id -u)" -eq 0 ] && chown postgres "$twinkle_state/pg"
-  if [ ! -f "$twinkle_state/pg/data/PG_VERSION" ]; then
-    "${twinkle_as_pg[@]}" "$twinkle_pg_bin/initdb" -D "$twinkle_state/pg/data" -A trust -U postgres >/dev/null
+  twinkle_pg_start() {
+    if [ ! -f "$twinkle_state/pg/data/PG_VERSION" ]; then
+      "${twinkle_as_pg[@]}" "$twinkle_pg_bin/initdb" -D "$twinkle_state/pg/data" -A trust -U postgres >/dev/null
+    fi
+    "${twinkle_as_pg[@]}" "$twinkle_pg_bin/pg_ctl" -D "$twinkle_state/pg/data" -l "$twinkle_state/pg/postgres.log" -w \
+      -o "-p 5433 -k $twinkle_state/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
+  }
+  # Nothing answers on :5433, so lock files left by a killed run are stale.
+  rm -f "$twinkle_state/pg/data/postmaster.pid" "$twinkle_state/pg/.s.PGSQL.5433" "$twinkle_state/pg/.s.PGSQL.5433.lock"
+  # Test data only: a cluster left broken by a killed run is started afresh.
+  if ! twinkle_pg_start; then
+    echo "services: PostgreSQL did not start from $twinkle_state/pg/data; starting a new cluster"
+    rm -rf "$twinkle_state/pg/data" "$twinkle_state/pg/.s.PGSQL.5433" "$twinkle_state/pg/.s.PGSQL.5433.lock"
+    twinkle_pg_start
   fi
-  "${twinkle_as_pg[@]}" "$twinkle_pg_bin/pg_ctl" -D "$twinkle_state/pg/data" -l "$twinkle_state/pg/postgres.log" -w \
-    -o "-p 5433 -k $twinkle_state/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
   "$twinkle_pg_bin/psql" -h 127.0.0.1 -p 5433 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'twinkle'" | grep -q 1 ||
     "$twinkle_pg_bin/psql" -h 127.0.0.1 -p 5433 -U postgres -qc "CREATE DATABASE twinkle" >/dev/null
 fi

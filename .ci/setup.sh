@@ -7,7 +7,7 @@
 # Safe to run again: each step is skipped when already done.
 
 twinkle_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-twinkle_node_cache="${TWINKLE_NODE_CACHE:-$HOME/.cache/twinkle-node}"
+twinkle_node_cache="${TWINKLE_NODE_CACHE:-${HOME:-/tmp}/.cache/twinkle-node}"
 
 twinkle_node_ok() {
   command -v node >/dev/null 2>&1 &&
