@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { context, ROOT_CONTEXT, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { context, diag, ROOT_CONTEXT, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { ATTR_TWINKLE_REQUEST_ID, HEADER_REQUEST_ID, ROUTE_UNMATCHED } from '@twinkle/semconv';
 import type { Logger } from 'pino';
@@ -61,20 +61,28 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
           return true;
         }
       }
-      const requestId = resolveRequestId(rawRequestIdHeader(req.rawHeaders, HEADER_REQUEST_ID));
-      (res as http.ServerResponse & { [RESPONSE_REQUEST_ID]?: string })[RESPONSE_REQUEST_ID] = requestId;
-      let ctx = context.active();
-      let span;
-      if (tracer !== undefined) {
-        const parent = extractParentContext(req);
-        span = startServerSpan(tracer, req, parent, encrypted);
-        if (span.isRecording()) span.setAttribute(ATTR_TWINKLE_REQUEST_ID, requestId);
-        ctx = trace.setSpan(parent, span);
+      let ctx;
+      try {
+        const requestId = resolveRequestId(rawRequestIdHeader(req.rawHeaders, HEADER_REQUEST_ID));
+        (res as http.ServerResponse & { [RESPONSE_REQUEST_ID]?: string })[RESPONSE_REQUEST_ID] = requestId;
+        ctx = context.active();
+        let span;
+        if (tracer !== undefined) {
+          const parent = extractParentContext(req);
+          span = startServerSpan(tracer, req, parent, encrypted);
+          if (span.isRecording()) span.setAttribute(ATTR_TWINKLE_REQUEST_ID, requestId);
+          ctx = trace.setSpan(parent, span);
+        }
+        const state = createRequestState(span, requestId);
+        req[REQUEST_STATE] = state;
+        // The span field may be absent (tracing off); readers of RPC metadata check it.
+        ctx = setRPCMetadata(ctx, state as RPCMetadata);
+      } catch (err) {
+        // A fault of the agent's never reaches the app: it handles the request uninstrumented.
+        diag.error('twinkle: could not instrument a request', err);
+        return original.apply(this, arguments as unknown as [string]);
       }
-      const state = createRequestState(span, requestId);
-      req[REQUEST_STATE] = state;
-      // The span field may be absent (tracing off); readers of RPC metadata check it.
-      return context.with(setRPCMetadata(ctx, state as RPCMetadata), original, this, event, req, res);
+      return context.with(ctx, original, this, event, req, res);
     };
     proto.emit = patched as typeof proto.emit;
     return () => {
@@ -84,7 +92,16 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     };
   };
 
+  // A diagnostics-channel subscriber that throws would surface as an uncaught exception.
   const onFinish = (message: unknown): void => {
+    try {
+      recordFinished(message);
+    } catch (err) {
+      diag.error('twinkle: could not record a finished request', err);
+    }
+  };
+
+  const recordFinished = (message: unknown): void => {
     const { request, response } = message as { request: RequestWithState; response: http.ServerResponse };
     const state = request[REQUEST_STATE];
     if (state === undefined) return;
