@@ -64,6 +64,8 @@ export function isTracing(config: Pick<AgentConfig, 'tracesExporter'>): boolean 
 
 /** Starts the agent. Throws only after undoing whatever it had installed. */
 export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
+  const taken = registeredOtelGlobals();
+  if (taken.length > 0) throw new Error(`another OpenTelemetry setup is already registered (${taken.join(', ')})`);
   const undo: Array<() => unknown> = [];
   try {
     const tracing = isTracing(config);
@@ -76,8 +78,6 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     publishLogger(loggers.logger);
     const resource = createResource(config, tracing || config.metricsExporter === 'otlp');
 
-    const taken = registeredOtelGlobals();
-    if (taken.length > 0) throw new Error(`another OpenTelemetry setup is already registered (${taken.join(', ')})`);
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     undo.push(() => context.disable());
     propagation.setGlobalPropagator(
@@ -149,15 +149,7 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
         serveMetrics: onAppPort ? prometheus?.serve : undefined,
         metricsPath: METRICS_PATH,
         accessLog: loggers.accessLog,
-        onServerError:
-          sentry === undefined
-            ? undefined
-            : (state, ctx, request, statusCode) =>
-                sentry.captureError(
-                  state.error ?? new Error(`HTTP ${statusCode} ${request.method} ${state.route ?? 'unmatched route'}`),
-                  { request: { method: request.method, route: state.route, status: statusCode, requestId: state.requestId } },
-                  ctx,
-                ),
+        onServerError: sentry?.captureServerError,
       }),
     );
 

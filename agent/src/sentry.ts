@@ -11,12 +11,14 @@ import type { ErrorEvent, Event } from '@sentry/node';
 import type { AgentConfig, UnhandledRejectionsMode } from './config.js';
 import type { AgentDiag } from './diag.js';
 import { scrubValue } from './scrub.js';
-import { activeRequestState } from './server/request-state.js';
+import { activeRequestState, type ServerRequestState } from './server/request-state.js';
 
 /** What the rest of the agent (and `@twinkle/agent/api`) asks of Sentry. */
 export interface SentryReporter {
   /** Reports an error; `extra` is scrubbed like everything else. Returns the event id. */
   captureError(error: unknown, extra?: Record<string, unknown>, ctx?: Context): string | undefined;
+  /** Reports a request that ended in a 5xx: the error the app's handler turned into it, or one naming the status. */
+  captureServerError(state: ServerRequestState, ctx: Context, method: string, statusCode: number): void;
   /** Sends what is queued, within `timeoutMs`. */
   flush(timeoutMs: number): Promise<boolean>;
 }
@@ -84,14 +86,23 @@ export function startSentry(config: AgentConfig, diag: AgentDiag): SentryReporte
   scope.addEventProcessor((event: Event) => addRequestContext(event, context.active()));
   diag.debug('sentry started');
 
+  const captureError: SentryReporter['captureError'] = (error, extra, ctx) => {
+    const capture = (): string =>
+      Sentry.withScope((s) => {
+        if (extra !== undefined) s.setContext('twinkle', scrubValue(extra) as Record<string, unknown>);
+        return Sentry.captureException(error);
+      });
+    return ctx === undefined ? capture() : context.with(ctx, capture);
+  };
   return {
-    captureError(error, extra, ctx) {
-      const capture = (): string =>
-        Sentry.withScope((s) => {
-          if (extra !== undefined) s.setContext('twinkle', scrubValue(extra) as Record<string, unknown>);
-          return Sentry.captureException(error);
-        });
-      return ctx === undefined ? capture() : context.with(ctx, capture);
+    captureError,
+    captureServerError(state, ctx, method, statusCode) {
+      const route = state.route ?? 'unmatched route';
+      captureError(
+        state.error ?? new Error(`HTTP ${statusCode} ${method} ${route}`),
+        { request: { method, route: state.route, status: statusCode, requestId: state.requestId } },
+        ctx,
+      );
     },
     flush: (timeoutMs) => Sentry.flush(timeoutMs),
   };

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { context, diag, ROOT_CONTEXT, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
-import { ATTR_TWINKLE_REQUEST_ID, HEADER_REQUEST_ID, ROUTE_UNMATCHED } from '@twinkle/semconv';
+import { HEADER_REQUEST_ID, ROUTE_UNMATCHED } from '@twinkle/semconv';
 import type { Logger } from 'pino';
 import type { HttpServerMetrics } from '../metrics/http.js';
 import { writeAccessLog } from './access-log.js';
@@ -25,7 +25,7 @@ export interface ServerInstrumentationOptions {
   /** Writes one line per finished request; absent means no access log. */
   readonly accessLog?: Logger;
   /** Called for every request that ended in a 5xx, in a context holding its span and state. */
-  readonly onServerError?: (state: ServerRequestState, ctx: Context, request: http.IncomingMessage, statusCode: number) => void;
+  readonly onServerError?: (state: ServerRequestState, ctx: Context, method: string, statusCode: number) => void;
 }
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
@@ -69,8 +69,7 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
         let span;
         if (tracer !== undefined) {
           const parent = extractParentContext(req);
-          span = startServerSpan(tracer, req, parent, encrypted);
-          if (span.isRecording()) span.setAttribute(ATTR_TWINKLE_REQUEST_ID, requestId);
+          span = startServerSpan(tracer, req, parent, encrypted, requestId);
           ctx = trace.setSpan(parent, span);
         }
         const state = createRequestState(span, requestId);
@@ -114,7 +113,7 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     if (statusCode >= 500 && onServerError !== undefined) {
       let ctx = setRPCMetadata(ROOT_CONTEXT, state as RPCMetadata);
       if (state.span !== undefined) ctx = trace.setSpan(ctx, state.span);
-      onServerError(state, ctx, request, statusCode);
+      onServerError(state, ctx, method, statusCode);
     }
   };
 

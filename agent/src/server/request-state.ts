@@ -1,4 +1,4 @@
-import { getRPCMetadata, RPCType, type RPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { Context, Span } from '@opentelemetry/api';
 
 /**
@@ -33,9 +33,4 @@ export function createRequestState(span: Span | undefined, requestId: string): S
 export function activeRequestState(ctx: Context): ServerRequestState | undefined {
   const metadata = getRPCMetadata(ctx) as Partial<ServerRequestState> | undefined;
   return metadata !== undefined && typeof metadata.requestId === 'string' ? (metadata as ServerRequestState) : undefined;
-}
-
-/** Narrows OpenTelemetry RPC metadata to the HTTP kind that carries a route. */
-export function isHttpMetadata(metadata: RPCMetadata | undefined): metadata is RPCMetadata & { route?: string } {
-  return metadata !== undefined && metadata.type === RPCType.HTTP;
 }

@@ -10,6 +10,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
+import { ATTR_TWINKLE_REQUEST_ID } from '@twinkle/semconv';
 import { normalizeMethod } from '../metrics/http.js';
 import { scrubUrl } from '../scrub.js';
 
@@ -20,9 +21,10 @@ export function extractParentContext(req: IncomingMessage): Context {
 
 /**
  * Starts the SERVER span of an incoming request, named by its method until the route
- * is known, with the semantic-convention HTTP attributes known at arrival.
+ * is known, with the semantic-convention HTTP attributes known at arrival and the
+ * request id.
  */
-export function startServerSpan(tracer: Tracer, req: IncomingMessage, parent: Context, encrypted: boolean): Span {
+export function startServerSpan(tracer: Tracer, req: IncomingMessage, parent: Context, encrypted: boolean, requestId: string): Span {
   const method = normalizeMethod(req.method ?? 'GET');
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
@@ -36,6 +38,7 @@ export function startServerSpan(tracer: Tracer, req: IncomingMessage, parent: Co
         [ATTR_URL_PATH]: scrubUrl(queryAt === -1 ? url : url.slice(0, queryAt)),
         [ATTR_URL_SCHEME]: encrypted ? 'https' : 'http',
         [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+        [ATTR_TWINKLE_REQUEST_ID]: requestId,
       },
     },
     parent,
