@@ -25,8 +25,10 @@ export interface SpawnOptions {
   /** Node flags before the script, e.g. ['--import', '@twinkle/agent']. */
   readonly nodeArgs?: string[];
   readonly env?: Record<string, string | undefined>;
-  /** How long to wait for `LISTENING <port>` on stderr. */
+  /** How long to wait until the app is listening. */
   readonly timeoutMs?: number;
+  /** What the app prints (stdout or stderr) once listening; group 1 is the port. @default /LISTENING (\d+)/ */
+  readonly listening?: RegExp;
 }
 
 /** The agent's preload flags. */
@@ -35,7 +37,8 @@ export const WITH_AGENT = ['--import', '@twinkle/agent'];
 /**
  * Starts `node <nodeArgs> <fixture>` from the repository root (so `@twinkle/agent`
  * resolves through the workspace) with a clean OTEL environment plus `env`, and waits
- * until the app prints `LISTENING <port>` on stderr.
+ * until the app prints `LISTENING <port>` on stderr (or `options.listening` anywhere).
+ * `fixture` is a file in FIXTURES or an absolute path.
  */
 export async function spawnApp(fixture: string, options: SpawnOptions = {}): Promise<RunningApp> {
   const env: Record<string, string> = {};
@@ -49,7 +52,9 @@ export async function spawnApp(fixture: string, options: SpawnOptions = {}): Pro
     else env[k] = v;
   }
   env.PORT ??= '0';
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), FIXTURES + fixture], {
+  const script = fixture.startsWith('/') ? fixture : FIXTURES + fixture;
+  const listening = options.listening ?? /LISTENING (\d+)/;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,14 +69,16 @@ export async function spawnApp(fixture: string, options: SpawnOptions = {}): Pro
       options.timeoutMs ?? 15_000,
     );
     const onData = (): void => {
-      const m = /LISTENING (\d+)/.exec(stderr);
+      const m = listening.exec(stderr) ?? (options.listening === undefined ? null : listening.exec(stdout));
       if (m) {
         clearTimeout(timer);
         child.stderr!.off('data', onData);
+        child.stdout!.off('data', onData);
         resolve(Number(m[1]));
       }
     };
     child.stderr!.on('data', onData);
+    child.stdout!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${fixture} exited with ${code} before listening; stderr: ${stderr}; stdout: ${stdout}`));

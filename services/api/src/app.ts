@@ -1,9 +1,100 @@
+import { getLogger } from '@twinkle/agent/api';
+import { healthStatusCode, runHealthChecks } from '@twinkle/service-kit/health';
+import { badRequest, readJsonObject } from '@twinkle/service-kit/json-body';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Redis } from 'ioredis';
+import type { ApiConfig } from './config.js';
+import { settleWithFacilitator } from './facilitator-client.js';
+import { checkAuthorizationMatches, isPaymentId, parseNewPayment, parsePage, type Payment } from './payment.js';
+import { DatabaseUnavailableError, type PaymentsStore } from './payments-store.js';
+import { rateLimit } from './rate-limit.js';
 
-/**
- * The API service's Hono app. This is the skeleton the agent is proven on; the
- * payments routes on PostgreSQL and Redis arrive with the services issue.
- */
-export const app = new Hono();
+export interface ApiDependencies {
+  readonly config: ApiConfig;
+  readonly store: PaymentsStore;
+  readonly redis: Redis;
+}
 
-app.get('/', (c) => c.json({ service: 'api', version: '0.1.0' }));
+/** The API service: payments in PostgreSQL, rate limited per client IP in Redis, settled through the facilitator. */
+export function createApiApp({ config, store, redis }: ApiDependencies): Hono {
+  const log = getLogger();
+  const app = new Hono();
+  const limiter = rateLimit({
+    redis,
+    max: config.rateLimitMax,
+    windowSeconds: config.rateLimitWindowSeconds,
+    trustProxyHops: config.trustProxyHops,
+    timeoutMs: config.dependencyTimeoutMs,
+    log,
+  });
+
+  app.get('/', (c) => c.json({ service: 'api', version: '0.1.0' }));
+
+  app.get('/health', async (c) => {
+    const report = await runHealthChecks('api', { redis: () => redis.ping(), database: () => store.ping() }, config.healthCheckTimeoutMs, log);
+    return c.json(report, healthStatusCode(report));
+  });
+
+  app.use('/payments/*', limiter.middleware, bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: 'body larger than 64 KiB' }, 413) }));
+
+  app.get('/payments', async (c) => {
+    const page = parsePage(c.req.query('limit'), c.req.query('before'));
+    const items = await store.list(page.limit, page.before);
+    return c.json({ items, next: items.length === page.limit ? items.at(-1)!.id : null });
+  });
+
+  app.get('/payments/:id', async (c) => {
+    const payment = await findPayment(store, c.req.param('id'));
+    return c.json(payment);
+  });
+
+  app.post('/payments', async (c) => {
+    const payment = await store.create(parseNewPayment(await readJsonObject(c)));
+    return c.json(payment, 201);
+  });
+
+  app.post('/payments/:id/settle', async (c) => {
+    const body = await readJsonObject(c);
+    const payment = await findPayment(store, c.req.param('id'));
+    checkAuthorizationMatches(payment, body);
+    const claimed = await store.transition(payment.id, ['created', 'failed'], 'settling');
+    if (claimed === undefined) return c.json({ error: `payment ${payment.id} is already ${(await store.get(payment.id))?.status ?? 'gone'}` }, 409);
+    const outcome = await settleWithFacilitator(config.facilitatorUrl, { type: payment.type, authorization: body.authorization, signature: body.signature }, config.settlementTimeoutMs);
+    switch (outcome.kind) {
+      case 'settled':
+        return c.json(await store.transition(payment.id, ['settling'], 'settled', outcome.transaction));
+      case 'pending':
+        return c.json(await store.transition(payment.id, ['settling'], 'pending', outcome.transaction), 202);
+      case 'failed':
+        return c.json({ error: 'settlement failed', reason: outcome.reason, payment: await store.transition(payment.id, ['settling'], 'failed', outcome.transaction) }, 502);
+      case 'rejected':
+        await store.transition(payment.id, ['settling'], 'created');
+        return c.json(outcome.body ?? { error: 'the facilitator refused the settlement' }, outcome.status);
+      case 'unavailable':
+        // Maybe sent: keep it out of reach of a second settlement until someone looks.
+        await store.transition(payment.id, ['settling'], outcome.maybeSent ? 'pending' : 'created');
+        return c.json({ error: 'facilitator unavailable', reason: outcome.reason }, 502);
+    }
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof DatabaseUnavailableError) {
+      log.error({ err: error.cause }, 'database unavailable');
+      return c.json({ error: 'database unavailable' }, 503);
+    }
+    log.error({ err: error }, 'unhandled error');
+    return c.json({ error: 'internal error' }, 500);
+  });
+
+  return app;
+}
+
+async function findPayment(store: PaymentsStore, id: string): Promise<Payment> {
+  if (!isPaymentId(id)) throw badRequest('id must be a payment id (a positive integer)', 'id');
+  const payment = await store.get(id);
+  if (payment === undefined) throw new HTTPException(404, { res: Response.json({ error: `payment ${id} not found` }, { status: 404 }) });
+  return payment;
+}

@@ -1,14 +1,26 @@
-import { serve } from '@hono/node-server';
-import { app } from './app.js';
-import { readServiceConfig } from './config.js';
+import { getLogger } from '@twinkle/agent/api';
+import { createRedisClient } from '@twinkle/service-kit/redis';
+import { serveApp } from '@twinkle/service-kit/serve';
+import { createApiApp } from './app.js';
+import { readApiConfig } from './config.js';
+import { PaymentsStore } from './payments-store.js';
 
-const { port } = readServiceConfig();
-const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
-  process.stderr.write(`api listening on http://${info.address}:${info.port}\n`);
+const log = getLogger();
+const { config, problems } = readApiConfig();
+for (const problem of problems) log.warn(problem);
+
+const redis = createRedisClient(config.redisUrl, config.dependencyTimeoutMs);
+const store = new PaymentsStore(config.databaseUrl, config.dependencyTimeoutMs);
+store.ensureSchema().catch((error: unknown) => log.warn({ err: error }, 'payments schema not created yet (database unavailable); retried on the next request'));
+
+serveApp(createApiApp({ config, store, redis }), {
+  service: 'api',
+  host: config.host,
+  port: config.port,
+  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  log,
+  closers: [
+    { name: 'redis', close: () => redis.quit() },
+    { name: 'postgresql', close: () => store.close() },
+  ],
 });
-
-function stop(): void {
-  server.close();
-}
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);

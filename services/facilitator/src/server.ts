@@ -1,14 +1,43 @@
-import { serve } from '@hono/node-server';
-import { app } from './app.js';
-import { readServiceConfig } from './config.js';
+import { getLogger } from '@twinkle/agent/api';
+import { createRedisClient } from '@twinkle/service-kit/redis';
+import { serveApp } from '@twinkle/service-kit/serve';
+import { privateKeyToAccount } from 'viem/accounts';
+import { createFacilitatorApp } from './app.js';
+import { AuthorizationClaims } from './authorization-claims.js';
+import { createChainClient } from './chain.js';
+import { readFacilitatorConfig } from './config.js';
+import { NonceManager } from './nonce-manager.js';
+import { Settler } from './settler.js';
 
-const { port } = readServiceConfig();
-const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
-  process.stderr.write(`facilitator listening on http://${info.address}:${info.port}\n`);
-});
+const log = getLogger();
+const { config, problems } = readFacilitatorConfig();
+for (const problem of problems) log.warn(problem);
 
-function stop(): void {
-  server.close();
+const redis = createRedisClient(config.redisUrl, config.dependencyTimeoutMs);
+const client = createChainClient(config);
+const claims = new AuthorizationClaims(redis, config.dependencyTimeoutMs);
+let settler: Settler | undefined;
+if (config.privateKey !== undefined) {
+  const account = privateKeyToAccount(config.privateKey);
+  const nonces = new NonceManager({
+    redis,
+    address: account.address,
+    chainId: config.chainId,
+    chainNonce: () => client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
+    lockTtlMs: config.rpcTimeoutMs * (config.rpcUrls.length + 1) + 5000,
+    lockWaitMs: 15_000,
+    redisTimeoutMs: config.dependencyTimeoutMs,
+    log,
+  });
+  settler = new Settler({ client, account, chainId: config.chainId, nonces, claims, receiptTimeoutMs: config.receiptTimeoutMs, log });
+  log.info({ account: account.address, rpcEndpoints: config.rpcUrls.length, chainId: config.chainId }, 'settling from the facilitator account');
 }
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+
+serveApp(createFacilitatorApp({ config, redis, client, claims, settler }), {
+  service: 'facilitator',
+  host: config.host,
+  port: config.port,
+  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  log,
+  closers: [{ name: 'redis', close: () => redis.quit() }],
+});

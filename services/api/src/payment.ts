@@ -1,0 +1,76 @@
+import { SETTLEMENT_TYPES, type SettlementType } from '@twinkle/semconv';
+import { badRequest } from '@twinkle/service-kit/json-body';
+import { parseUint256 } from '@twinkle/service-kit/uint256';
+
+/** created -> settling (sent to the facilitator) -> settled | pending (no receipt yet) | failed; a failed or rejected one can be settled again. */
+export type PaymentStatus = 'created' | 'settling' | 'pending' | 'settled' | 'failed';
+
+export interface Payment {
+  readonly id: string;
+  readonly type: SettlementType;
+  /** Amount in the asset's base units, as a decimal string (uint256 range). */
+  readonly amount: string;
+  readonly payer: string;
+  readonly payee: string;
+  readonly memo: string | null;
+  readonly status: PaymentStatus;
+  readonly txHash: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface NewPayment {
+  readonly type: SettlementType;
+  readonly amount: string;
+  readonly payer: string;
+  readonly payee: string;
+  readonly memo?: string;
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const MEMO_MAX = 256;
+
+/** A positive integer amount in base units, from a decimal string or a safe integer; undefined otherwise. */
+export function parseAmount(value: unknown): string | undefined {
+  const amount = parseUint256(value);
+  return amount !== undefined && amount > 0n ? amount.toString() : undefined;
+}
+
+/** Validates `POST /payments`' body; throws a 400 naming the first bad field. */
+export function parseNewPayment(body: Record<string, unknown>): NewPayment {
+  const { type, amount, payer, payee, memo } = body;
+  if (type === undefined) throw badRequest('type is required', 'type');
+  if (!(SETTLEMENT_TYPES as readonly unknown[]).includes(type)) throw badRequest(`type must be one of ${SETTLEMENT_TYPES.join(', ')}`, 'type');
+  if (amount === undefined) throw badRequest('amount is required', 'amount');
+  const parsedAmount = parseAmount(amount);
+  if (parsedAmount === undefined) throw badRequest('amount must be a positive integer in base units (a decimal string or a safe integer)', 'amount');
+  for (const [field, value] of [['payer', payer], ['payee', payee]] as const) {
+    if (value === undefined) throw badRequest(`${field} is required`, field);
+    if (typeof value !== 'string' || !ADDRESS.test(value)) throw badRequest(`${field} must be a 0x-prefixed 20-byte hex address`, field);
+  }
+  if (memo !== undefined && (typeof memo !== 'string' || memo.length > MEMO_MAX)) throw badRequest(`memo must be a string of at most ${MEMO_MAX} characters`, 'memo');
+  return { type: type as SettlementType, amount: parsedAmount, payer: payer as string, payee: payee as string, ...(memo === undefined ? {} : { memo: memo as string }) };
+}
+
+/** `GET /payments` paging: `limit` 1-100 (default 20), `before` an id. */
+export function parsePage(limit: string | undefined, before: string | undefined): { limit: number; before: string | undefined } {
+  if (limit !== undefined && !/^(100|[1-9]\d?)$/.test(limit)) throw badRequest('limit must be an integer from 1 to 100', 'limit');
+  if (before !== undefined && !isPaymentId(before)) throw badRequest('before must be a payment id', 'before');
+  return { limit: limit === undefined ? 20 : Number(limit), before };
+}
+
+/** Payment ids are positive bigserial values. */
+export function isPaymentId(value: string): boolean {
+  return /^[1-9]\d{0,18}$/.test(value);
+}
+
+/** The parts of a settlement request the API checks against the payment before forwarding it. */
+export function checkAuthorizationMatches(payment: Payment, body: Record<string, unknown>): void {
+  const authorization = body.authorization;
+  if (typeof authorization !== 'object' || authorization === null) throw badRequest('authorization is required', 'authorization');
+  const { from, to, value } = authorization as Record<string, unknown>;
+  if (typeof from !== 'string' || from.toLowerCase() !== payment.payer.toLowerCase()) throw badRequest('authorization.from must be the payment\'s payer', 'authorization.from');
+  if (typeof to !== 'string' || to.toLowerCase() !== payment.payee.toLowerCase()) throw badRequest('authorization.to must be the payment\'s payee', 'authorization.to');
+  if (parseAmount(value) !== payment.amount) throw badRequest('authorization.value must be the payment\'s amount', 'authorization.value');
+  if (typeof body.signature !== 'string') throw badRequest('signature is required', 'signature');
+}

@@ -1,0 +1,170 @@
+import pg from 'pg';
+import type { NewPayment, Payment, PaymentStatus } from './payment.js';
+
+/** Thrown when PostgreSQL cannot be reached (down, refusing, or not answering in time). */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS payments (
+  id          bigserial PRIMARY KEY,
+  type        text NOT NULL CHECK (type IN ('paywall', 'subscription', 'direct')),
+  amount      numeric(78, 0) NOT NULL CHECK (amount > 0),
+  payer       text NOT NULL,
+  payee       text NOT NULL,
+  memo        text,
+  status      text NOT NULL DEFAULT 'created' CHECK (status IN ('created', 'settling', 'pending', 'settled', 'failed')),
+  tx_hash     text,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+)`;
+
+/** Serialises schema creation across replicas starting at once (an arbitrary, fixed lock id). */
+const SCHEMA_LOCK_ID = 7_301_104;
+
+const COLUMNS = 'id, type, amount::text AS amount, payer, payee, memo, status, tx_hash, created_at, updated_at';
+
+interface PaymentRow {
+  id: string;
+  type: Payment['type'];
+  amount: string;
+  payer: string;
+  payee: string;
+  memo: string | null;
+  status: PaymentStatus;
+  tx_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * Payments in PostgreSQL through a `pg` pool. The schema is created on first use when
+ * missing (retried after a failure, so a service started before its database recovers);
+ * connection failures and timeouts surface as `DatabaseUnavailableError`.
+ */
+export class PaymentsStore {
+  private readonly pool: pg.Pool;
+  private schema: Promise<void> | undefined;
+
+  constructor(databaseUrl: string, timeoutMs: number) {
+    this.pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client losing its server emits here; without a listener the process would crash.
+    this.pool.on('error', () => {});
+  }
+
+  /** Creates the table if missing; safe to call again after a failure. */
+  ensureSchema(): Promise<void> {
+    this.schema ??= this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_ID]);
+      await client.query(SCHEMA);
+    }).catch((error: unknown) => {
+      this.schema = undefined;
+      throw error;
+    });
+    return this.schema;
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1', []);
+  }
+
+  /** One page, newest first; `before` is the id the previous page ended with. */
+  async list(limit: number, before: string | undefined): Promise<Payment[]> {
+    await this.ensureSchema();
+    const { rows } = before === undefined
+      ? await this.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments ORDER BY id DESC LIMIT $1`, [limit])
+      : await this.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE id < $2 ORDER BY id DESC LIMIT $1`, [limit, before]);
+    return rows.map(toPayment);
+  }
+
+  async get(id: string): Promise<Payment | undefined> {
+    await this.ensureSchema();
+    const { rows } = await this.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE id = $1`, [id]);
+    return rows[0] === undefined ? undefined : toPayment(rows[0]);
+  }
+
+  async create(payment: NewPayment): Promise<Payment> {
+    await this.ensureSchema();
+    const { rows } = await this.query<PaymentRow>(
+      `INSERT INTO payments (type, amount, payer, payee, memo) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [payment.type, payment.amount, payment.payer, payment.payee, payment.memo ?? null],
+    );
+    return toPayment(rows[0]!);
+  }
+
+  /**
+   * Moves a payment from `from` to `status` (with its transaction hash); undefined when
+   * the payment was not in `from` (another request got there first).
+   */
+  async transition(id: string, from: readonly PaymentStatus[], status: PaymentStatus, txHash?: string): Promise<Payment | undefined> {
+    await this.ensureSchema();
+    const { rows } = await this.query<PaymentRow>(
+      `UPDATE payments SET status = $2, tx_hash = COALESCE($3, tx_hash), updated_at = now()
+       WHERE id = $1 AND status = ANY($4::text[]) RETURNING ${COLUMNS}`,
+      [id, status, txHash ?? null, from],
+    );
+    return rows[0] === undefined ? undefined : toPayment(rows[0]);
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+
+  private async query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw classify(error);
+    }
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      client.release(true);
+      throw classify(error);
+    }
+  }
+}
+
+/**
+ * Errors the server answered with an SQLSTATE outside classes 08 (connection) and 57 (operator intervention)
+ * are the query's fault and stay as they are; everything else (refused, reset, timed
+ * out, terminated) means the database is unavailable.
+ */
+function classify(error: unknown): unknown {
+  if (error instanceof pg.DatabaseError && !/^(08|57)/.test(error.code ?? '')) return error;
+  return new DatabaseUnavailableError('database unavailable', { cause: error });
+}
+
+function toPayment(row: PaymentRow): Payment {
+  return {
+    id: row.id,
+    type: row.type,
+    amount: row.amount,
+    payer: row.payer,
+    payee: row.payee,
+    memo: row.memo,
+    status: row.status,
+    txHash: row.tx_hash,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,21 @@
+import { Redis } from 'ioredis';
+
+/**
+ * A Redis client that fails fast while Redis is down or hung, instead of queueing
+ * commands until it comes back: no offline queue, one attempt per command, a command
+ * timeout. It keeps reconnecting in the background (at most every 2 s), so the service
+ * recovers by itself. Connection errors are left to the caller's checks; ioredis's own
+ * 'error' events are swallowed so an unreachable Redis never crashes the process.
+ */
+export function createRedisClient(url: string, commandTimeoutMs: number): Redis {
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: Math.max(commandTimeoutMs, 1000),
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    lazyConnect: false,
+  });
+  client.on('error', () => {});
+  return client;
+}
