@@ -5,6 +5,9 @@
 twinkle_state="${TWINKLE_SERVICES_DIR:-/tmp/twinkle-services}"
 export TWINKLE_TEST_REDIS_URL="${TWINKLE_TEST_REDIS_URL:-redis://127.0.0.1:6390}"
 export TWINKLE_TEST_DATABASE_URL="${TWINKLE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5433/twinkle}"
+# npm start uses the same servers unless REDIS_URL / DATABASE_URL say otherwise.
+export REDIS_URL="${REDIS_URL:-$TWINKLE_TEST_REDIS_URL}"
+export DATABASE_URL="${DATABASE_URL:-$TWINKLE_TEST_DATABASE_URL}"
 mkdir -p "$twinkle_state"
 
 if ! redis-cli -h 127.0.0.1 -p 6390 ping >/dev/null 2>&1; then

@@ -11,13 +11,13 @@ export const RATE_LIMIT_KEY_PREFIX = 'api:ratelimit:';
 /**
  * One fixed window per client: the first request creates the counter with the window as
  * its TTL; every request increments it. Atomic in Redis, so concurrent requests (and
- * several API replicas) count exactly. Returns [count, seconds left in the window].
+ * several API replicas) count exactly. Returns [count, milliseconds left in the window].
  */
 const INCREMENT_IN_WINDOW = `
 local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('TTL', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
 return {count, ttl}`;
@@ -51,21 +51,23 @@ export function rateLimit(options: RateLimitOptions): { middleware: MiddlewareHa
   const middleware: MiddlewareHandler = async (c, next) => {
     const ip = clientIp(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), options.trustProxyHops);
     let count: number;
-    let ttl: number;
+    let ttlMs: number;
     try {
-      const reply = (await withTimeout(options.redis.eval(INCREMENT_IN_WINDOW, 1, RATE_LIMIT_KEY_PREFIX + ip, options.windowSeconds), options.timeoutMs, 'Redis rate limit')) as [number, number];
-      [count, ttl] = reply;
+      const reply = (await withTimeout(options.redis.eval(INCREMENT_IN_WINDOW, 1, RATE_LIMIT_KEY_PREFIX + ip, options.windowSeconds * 1000), options.timeoutMs, 'Redis rate limit')) as [number, number];
+      [count, ttlMs] = reply;
     } catch (error) {
       recordFailOpen(failOpen, error, options.log);
       return next();
     }
-    const reset = Math.ceil(Date.now() / 1000) + ttl;
+    const now = Date.now();
+    const reset = Math.ceil((now + ttlMs) / 1000);
+    const ttl = Math.max(Math.ceil(ttlMs / 1000), 1);
     c.header('X-RateLimit-Limit', String(options.max));
     c.header('X-RateLimit-Remaining', String(Math.max(options.max - count, 0)));
     c.header('X-RateLimit-Reset', String(reset));
     if (count > options.max) {
-      c.header('Retry-After', String(Math.max(ttl, 1)));
-      return c.json({ error: 'rate limit exceeded', retryAfter: Math.max(ttl, 1) }, 429);
+      c.header('Retry-After', String(ttl));
+      return c.json({ error: 'rate limit exceeded', retryAfter: ttl }, 429);
     }
     return next();
   };

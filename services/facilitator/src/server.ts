@@ -1,5 +1,5 @@
 import { getLogger } from '@twinkle/agent/api';
-import { createRedisClient } from '@twinkle/service-kit/redis';
+import { createRedisClient, redisReady } from '@twinkle/service-kit/redis';
 import { serveApp } from '@twinkle/service-kit/serve';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createFacilitatorApp } from './app.js';
@@ -14,6 +14,7 @@ const { config, problems } = readFacilitatorConfig();
 for (const problem of problems) log.warn(problem);
 
 const redis = createRedisClient(config.redisUrl, config.dependencyTimeoutMs);
+if (!(await redisReady(redis, config.dependencyTimeoutMs))) log.warn(`Redis not reachable within ${config.dependencyTimeoutMs} ms; starting anyway (retrying in the background)`);
 const client = createChainClient(config);
 const claims = new AuthorizationClaims(redis, config.dependencyTimeoutMs);
 let settler: Settler | undefined;

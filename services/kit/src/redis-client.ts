@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { withTimeout } from './with-timeout.js';
 
 /**
  * A Redis client that fails fast while Redis is down or hung, instead of queueing
@@ -18,4 +20,18 @@ export function createRedisClient(url: string, commandTimeoutMs: number): Redis 
   });
   client.on('error', () => {});
   return client;
+}
+
+/**
+ * Waits until the client is connected, for at most `ms`: with no offline queue, commands
+ * sent before the connection is up fail, so a service waits for it before listening.
+ * Resolves false (never rejects) when Redis is not there yet; the service starts anyway
+ * and fails open until it is.
+ */
+export async function redisReady(client: Redis, ms: number): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  return withTimeout(once(client, 'ready'), ms, 'Redis').then(
+    () => true,
+    () => false,
+  );
 }
