@@ -1,0 +1,58 @@
+/**
+ * The PromQL of shared/MONITORING-GUIDE.md, copied as the guide writes it: the panels
+ * of its "Grafana Dashboards" section (by heading) and the expressions of its alert
+ * rules. The dashboards and rules must run exactly these.
+ */
+
+/** "API Dashboard": panel title -> query. */
+export const GUIDE_API_PANELS: Record<string, string> = {
+  'Request Rate': `sum(rate(http_requests_total{job="twinkle-api"}[5m])) by (route)`,
+  'Error Rate': `sum(rate(http_requests_total{job="twinkle-api",status_code=~"5.."}[5m])) /
+sum(rate(http_requests_total{job="twinkle-api"}[5m])) * 100`,
+  'Request Latency (P95)': `histogram_quantile(0.95,
+  sum(rate(http_request_duration_seconds_bucket{job="twinkle-api"}[5m])) by (le, route)
+)`,
+  'Requests by Status Code': `sum(rate(http_requests_total{job="twinkle-api"}[5m])) by (status_code)`,
+};
+
+/** "Facilitator Dashboard": panel title -> query. */
+export const GUIDE_FACILITATOR_PANELS: Record<string, string> = {
+  'Settlement Success Rate': `sum(rate(twinkle_settlements_total{status="success"}[5m])) /
+sum(rate(twinkle_settlements_total[5m])) * 100`,
+  'Settlement Duration (P95)': `histogram_quantile(0.95,
+  sum(rate(twinkle_settlement_duration_seconds_bucket[5m])) by (le)
+)`,
+  'Settlements by Type': `sum(rate(twinkle_settlements_total[5m])) by (type)`,
+};
+
+/** "Alerting Rules" and "Rate Limiting Monitoring": alert -> expression. */
+export const GUIDE_ALERTS: Record<string, string> = {
+  HighErrorRate: `sum(rate(http_requests_total{status_code=~"5.."}[5m])) /
+sum(rate(http_requests_total[5m])) > 0.05`,
+  HighLatency: `histogram_quantile(0.95,
+  sum(rate(http_request_duration_seconds_bucket[5m])) by (le)
+) > 1`,
+  SettlementFailures: `sum(rate(twinkle_settlements_total{status="failure"}[5m])) > 0.1`,
+  ServiceDown: `up{job=~"twinkle.*"} == 0`,
+  HighRateLimitHits: `sum(rate(http_requests_total{status_code="429"}[5m])) > 10`,
+};
+
+/** `expr` without whitespace, for comparing queries laid out differently. */
+export function compactPromql(expr: string): string {
+  return expr.replace(/\s+/g, '');
+}
+
+/** "Scrape Configuration": the guide's `scrape_configs`, verbatim. */
+export const GUIDE_SCRAPE_CONFIGS = `scrape_configs:
+  - job_name: 'twinkle-api'
+    static_configs:
+      - targets: ['localhost:3000']
+    metrics_path: '/metrics'
+    scrape_interval: 15s
+
+  - job_name: 'twinkle-facilitator'
+    static_configs:
+      - targets: ['localhost:3001']
+    metrics_path: '/metrics'
+    scrape_interval: 15s
+`;

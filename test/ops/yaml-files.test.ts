@@ -1,0 +1,147 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OPS_DIR, opsPath } from './helpers/paths.js';
+
+/** The calls of the `yaml` package (eemeli/yaml) these tests make. */
+interface YamlModule {
+  parseAllDocuments(source: string, options: { merge: boolean }): { errors: { message: string }[]; toJS(): unknown }[];
+}
+
+// `yaml` is not a dependency yet: these tests run once it is in the root devDependencies.
+async function loadYaml(): Promise<YamlModule | undefined> {
+  const name: string = 'yaml';
+  try {
+    return (await import(name)) as YamlModule;
+  } catch {
+    return undefined;
+  }
+}
+
+const yaml = await loadYaml();
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : yamlFiles(path);
+    return /\.ya?ml$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** The documents of a YAML file; `<<` merge keys are merged, as docker compose does. */
+function parseDocuments(path: string): { errors: { message: string }[]; toJS(): unknown }[] {
+  return yaml?.parseAllDocuments(readFileSync(path, 'utf8'), { merge: true }) ?? [];
+}
+
+function parse(path: string): unknown[] {
+  return parseDocuments(path).map((doc) => doc.toJS());
+}
+
+interface ComposeService {
+  command?: string | string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  networks?: { default?: { aliases?: string[] } };
+}
+
+interface Probe {
+  httpGet: { path: string; port: number };
+  initialDelaySeconds: number;
+  periodSeconds: number;
+}
+
+interface K8sDocument {
+  kind: string;
+  metadata: { name: string };
+  spec: {
+    template?: {
+      metadata: { labels: Record<string, string> };
+      spec: { containers: { ports: { containerPort: number }[]; livenessProbe: Probe; readinessProbe: Probe }[] };
+    };
+  };
+}
+
+describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
+  it.each(yamlFiles(OPS_DIR).map((path) => relative(OPS_DIR, path)))('%s parses', (file) => {
+    const errors = parseDocuments(opsPath(file)).flatMap((doc) => doc.errors.map((e) => e.message));
+    expect(errors).toEqual([]);
+  });
+
+  describe('docker-compose.yml', () => {
+    const [compose] = parse(opsPath('docker-compose.yml')) as [{ services: Record<string, ComposeService> }];
+    const services = compose?.services ?? {};
+
+    it('runs the whole stack', () => {
+      expect(Object.keys(services).sort()).toEqual(
+        ['anvil', 'api', 'collector', 'facilitator', 'grafana', 'jaeger', 'npm-build', 'postgres', 'prometheus', 'redis'].sort(),
+      );
+    });
+
+    it("publishes Jaeger's UI and OTLP/HTTP ports as the guide does", () => {
+      expect(services.jaeger?.ports).toEqual(['16686:16686', '4318:4318']);
+    });
+
+    it.each([
+      ['api', 'twinkle-api', '@twinkle/api', '3000'],
+      ['facilitator', 'twinkle-facilitator', '@twinkle/facilitator', '3001'],
+    ])('starts %s under the agent, sending OTLP to the collector', (service, name, workspace, port) => {
+      const s = services[service];
+      expect(s?.command).toBe(`npm start -w ${workspace}`);
+      expect(s?.environment).toMatchObject({ OTEL_SERVICE_NAME: name, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', HOST: '0.0.0.0', PORT: port });
+      expect(s?.ports).toEqual([`${port}:${port}`]);
+      expect(s?.volumes).toContain('..:/app');
+    });
+
+    it("reaches the collector as collector and as the guide's otel-collector", () => {
+      expect(services.collector?.networks?.default?.aliases).toEqual(['otel-collector']);
+    });
+
+    it('mounts files that exist', () => {
+      const sources = Object.values(services)
+        .flatMap((s) => s.volumes ?? [])
+        .map((volume) => volume.split(':')[0])
+        .filter((source) => source.startsWith('.'));
+      expect(sources.length).toBeGreaterThan(0);
+      for (const source of sources) expect(existsSync(opsPath(source)), source).toBe(true);
+    });
+
+    it("loads Grafana's dashboards from where the provisioning file looks", () => {
+      const [provisioning] = parse(opsPath('grafana/provisioning/dashboards/dashboards.yml')) as [{ providers: { options: { path: string } }[] }];
+      expect(services.grafana?.volumes).toContain(`./grafana/dashboards:${provisioning?.providers[0]?.options.path}:ro`);
+    });
+  });
+
+  it('provisions Prometheus (the default) and Jaeger as Grafana data sources', () => {
+    const [provisioning] = parse(opsPath('grafana/provisioning/datasources/datasources.yml')) as [
+      { datasources: { type: string; url: string; isDefault?: boolean }[] },
+    ];
+    expect(provisioning?.datasources.map((d) => [d.type, d.url, d.isDefault ?? false])).toEqual([
+      ['prometheus', 'http://prometheus:9090', true],
+      ['jaeger', 'http://jaeger:16686', false],
+    ]);
+  });
+
+  it("keeps the guide's promtail scrape job", () => {
+    const [promtail] = parse(opsPath('promtail/promtail-config.yml')) as [
+      { scrape_configs: { job_name: string; static_configs: { labels: Record<string, string> }[]; pipeline_stages: Record<string, unknown>[] }[] },
+    ];
+    const job = promtail?.scrape_configs.find((c) => c.job_name === 'twinkle');
+    expect(job?.static_configs[0]?.labels).toEqual({ job: 'twinkle', __path__: '/var/log/twinkle/*.log' });
+    expect(job?.pipeline_stages[0]).toMatchObject({ json: { expressions: { level: 'level', service: 'service', reqId: 'reqId' } } });
+  });
+
+  it.each([
+    ['twinkle-api', 3000],
+    ['twinkle-facilitator', 3001],
+  ])("gives the %s Deployment the guide's health probes on its port", (name, port) => {
+    const docs = parse(opsPath(`k8s/${name}.yaml`)) as K8sDocument[];
+    const deployment = docs.find((d) => d.kind === 'Deployment');
+    expect(deployment?.metadata.name).toBe(name);
+    expect(deployment?.spec.template?.metadata.labels).toEqual({ app: name });
+    const container = deployment?.spec.template?.spec.containers[0];
+    expect(container?.ports[0]?.containerPort).toBe(port);
+    expect(container?.livenessProbe).toEqual({ httpGet: { path: '/health', port }, initialDelaySeconds: 10, periodSeconds: 30 });
+    expect(container?.readinessProbe).toEqual({ httpGet: { path: '/health', port }, initialDelaySeconds: 5, periodSeconds: 10 });
+  });
+});
