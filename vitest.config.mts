@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/bench/**', '**/node_modules/**'],
+    exclude: ['test/bench/**', 'test/stack/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // End-to-end files start real processes and drive load at them; on this 2-core

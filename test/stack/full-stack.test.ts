@@ -1,0 +1,190 @@
+/**
+ * The operations kit against the real tools: the Twinkle collector (built by OCB) with our
+ * config, Jaeger v2, Debian's Prometheus with our prometheus.yml and rules, and both
+ * services under the agent on :3000 and :3001 (the ports prometheus.yml scrapes), on a
+ * real Anvil chain, Redis and PostgreSQL. Everything binds 127.0.0.1.
+ * Run by `npm run test:stack` after otel-collector/scripts/build-binaries.sh.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signAuthorization } from '@twinkle/facilitator/authorization';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnvil, type Anvil } from '../helpers/anvil.js';
+import { TEST_REDIS_URL } from '../helpers/services.js';
+import type { RunningApp } from '../helpers/spawn-app.js';
+import { postJson, startApi, startFacilitator } from '../helpers/twinkle-services.js';
+import { dashboardExprs, type DashboardJson } from '../ops/helpers/dashboard-exprs.js';
+import { findGoBinaries } from '../ops/helpers/go-binaries.js';
+import { run } from '../ops/helpers/run.js';
+import { dbSystem, findTraces, parentOf, serviceOf, tag, type JaegerTrace } from './jaeger-api.js';
+import { activeTargets, instantQuery, loadedRules } from './prometheus-api.js';
+import { eventually, ready, startProcess, type StackProcess } from './processes.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OPS = join(ROOT, 'otel-collector');
+const JAEGER = 'http://127.0.0.1:16686';
+const PROMETHEUS = 'http://127.0.0.1:9090';
+const COLLECTOR_ENV = {
+  COLLECTOR_OTLP_GRPC_ENDPOINT: '127.0.0.1:4317',
+  COLLECTOR_OTLP_HTTP_ENDPOINT: '127.0.0.1:4318',
+  COLLECTOR_JAEGER_ENDPOINT: '127.0.0.1:4327',
+};
+const COLLECTOR_ARGS = ['--config', join(OPS, 'collector/config.yaml')];
+const TRACES = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+const BURST_CLIENT = '198.51.100.9';
+
+describe('the full stack: collector, Jaeger, Prometheus and both services', () => {
+  const binaries = findGoBinaries();
+  let jaeger: StackProcess;
+  let collector: StackProcess;
+  let prometheus: StackProcess;
+  let load: StackProcess;
+  let anvil: Anvil;
+  let facilitator: RunningApp;
+  let api: RunningApp;
+  let prometheusData: string;
+  let validate: { code: number; stdout: string; stderr: string };
+
+  const startCollector = async (): Promise<StackProcess> => {
+    const process = startProcess('collector', binaries.collector!, COLLECTOR_ARGS, COLLECTOR_ENV);
+    await ready(process, 'http://127.0.0.1:4318/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    return process;
+  };
+
+  beforeAll(async () => {
+    if (!binaries.collector || !binaries.jaeger) throw new Error('the collector and Jaeger are not built: run otel-collector/scripts/build-binaries.sh');
+    const redis = new Redis(TEST_REDIS_URL);
+    const stale = [...(await redis.keys('facilitator:*')), ...(await redis.keys('api:ratelimit:*'))];
+    if (stale.length > 0) await redis.del(...stale);
+    redis.disconnect();
+
+    jaeger = startProcess('jaeger', binaries.jaeger, ['--config', join(OPS, 'jaeger/config.yaml')]);
+    await ready(jaeger, `${JAEGER}/api/services`);
+    validate = await run(binaries.collector, ['validate', ...COLLECTOR_ARGS], { env: { ...process.env, ...COLLECTOR_ENV } });
+    collector = await startCollector();
+    anvil = await startAnvil();
+    facilitator = await startFacilitator({ ...TRACES, PORT: '3001', RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0] });
+    // TRUST_PROXY lets the rate-limit burst below come from its own client address.
+    api = await startApi({ ...TRACES, PORT: '3000', FACILITATOR_URL: facilitator.url, TRUST_PROXY: '1' });
+    prometheusData = mkdtempSync(join(tmpdir(), 'twinkle-prometheus-'));
+    prometheus = startProcess('prometheus', 'prometheus', [
+      `--config.file=${join(OPS, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${prometheusData}`,
+      '--web.listen-address=127.0.0.1:9090',
+    ]);
+    await ready(prometheus, `${PROMETHEUS}/-/ready`);
+    load = startProcess('load', process.execPath, [join(ROOT, 'scripts/load.ts')], { LOAD_SECONDS: '40', API_URL: api.url, FACILITATOR_URL: facilitator.url });
+    // Over the API's 200 a minute from one client: the 429s the HighRateLimitHits rule counts.
+    for (let i = 0; i < 230; i++) await (await fetch(`${api.url}/payments?limit=1`, { headers: { 'x-forwarded-for': BURST_CLIENT } })).arrayBuffer();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of [load, api, facilitator, prometheus, collector, jaeger]) await p?.stop();
+    await anvil?.stop();
+    if (prometheusData) rmSync(prometheusData, { recursive: true, force: true });
+  }, 60_000);
+
+  it('the collector validates our config before it runs', () => {
+    expect(validate.code, validate.stderr).toBe(0);
+  });
+
+  /** Settles a new payment through the API with our own request id; returns the id. */
+  const settleThroughApi = async (requestId: string): Promise<void> => {
+    const payer = anvil.accounts[1]!;
+    const payee = anvil.accounts[2]!.address;
+    const payment = (await postJson(`${api.url}/payments`, { type: 'paywall', amount: '31337', payer: payer.address, payee })).body;
+    const settled = await postJson(`${api.url}/payments/${payment.id}/settle`, await signAuthorization(payer, { to: payee, value: 31337n }, anvil.chainId), { 'x-request-id': requestId });
+    expect(settled.status, JSON.stringify(settled.body)).toBe(200);
+    expect(settled.headers.get('x-request-id')).toBe(requestId);
+  };
+
+  const traceByRequestId = (requestId: string): Promise<JaegerTrace> =>
+    eventually(`a trace in Jaeger with twinkle.request_id=${requestId}`, async () => {
+      const traces = await findTraces(JAEGER, 'twinkle-api', { 'twinkle.request_id': requestId });
+      // Both services' spans: the facilitator's batch may land a moment after the API's.
+      const trace = traces[0];
+      return trace && new Set(trace.spans.map((s) => serviceOf(trace, s))).size === 2 && trace.spans.some((s) => tag(s, 'rpc.method') === 'eth_sendRawTransaction') ? trace : undefined;
+    }, 20_000);
+
+  it('finds a settlement in Jaeger by the request id of its response: server, PostgreSQL, Redis and JSON-RPC spans, one trace across both services', async () => {
+    const requestId = `stack-${Date.now()}`;
+    await settleThroughApi(requestId);
+    const trace = await traceByRequestId(requestId);
+    const spans = trace.spans;
+    const apiServer = spans.find((s) => s.operationName === 'POST /payments/:id/settle')!;
+    expect(apiServer, spans.map((s) => s.operationName).join(', ')).toBeDefined();
+    expect(serviceOf(trace, apiServer)).toBe('twinkle-api');
+    expect(tag(apiServer, 'http.route')).toBe('/payments/:id/settle');
+    expect(spans.filter((s) => serviceOf(trace, s) === 'twinkle-api' && dbSystem(s) === 'postgresql').length).toBeGreaterThanOrEqual(2);
+    expect(spans.some((s) => serviceOf(trace, s) === 'twinkle-api' && dbSystem(s) === 'redis')).toBe(true);
+    const facilitatorServer = spans.find((s) => s.operationName === 'POST /settle')!;
+    expect(serviceOf(trace, facilitatorServer)).toBe('twinkle-facilitator');
+    // Linked: the facilitator's server span is a child of the API's outgoing call.
+    const caller = spans.find((s) => s.spanID === parentOf(facilitatorServer))!;
+    expect(serviceOf(trace, caller)).toBe('twinkle-api');
+    expect(parentOf(caller)).toBe(apiServer.spanID);
+    const rpcMethods = spans.filter((s) => serviceOf(trace, s) === 'twinkle-facilitator' && tag(s, 'rpc.system') === 'jsonrpc').map((s) => tag(s, 'rpc.method'));
+    expect(rpcMethods).toEqual(expect.arrayContaining(['eth_gasPrice', 'eth_getTransactionCount', 'eth_sendRawTransaction', 'eth_getTransactionReceipt']));
+    expect(spans.some((s) => serviceOf(trace, s) === 'twinkle-facilitator' && dbSystem(s) === 'redis')).toBe(true);
+    expect(spans.some((s) => s.operationName === 'settlement paywall' && tag(s, 'twinkle.settlement.status') === 'success')).toBe(true);
+  });
+
+  it('keeps serving while the collector is down, and new traces arrive once it is back', async () => {
+    await collector.stop();
+    const down = `stack-down-${Date.now()}`;
+    await settleThroughApi(down);
+    for (let i = 0; i < 20; i++) expect((await fetch(`${api.url}/payments?limit=1`)).status).toBe(200);
+    collector = await startCollector();
+    const back = `stack-back-${Date.now()}`;
+    await settleThroughApi(back);
+    const trace = await traceByRequestId(back);
+    expect(trace.spans.some((s) => s.operationName === 'POST /settle')).toBe(true);
+  });
+
+  it('Prometheus scrapes both services with our prometheus.yml: both targets up', async () => {
+    const targets = await eventually('both targets up', async () => {
+      const active = await activeTargets(PROMETHEUS);
+      return active.filter((t) => t.health === 'up').length === 2 ? active : undefined;
+    }, 40_000);
+    expect(targets.map((t) => t.labels.job).sort()).toEqual(['twinkle-api', 'twinkle-facilitator']);
+  });
+
+  it('every dashboard query parses and returns data from the live Prometheus', async () => {
+    const queries = ['twinkle-api.json', 'twinkle-facilitator.json'].flatMap((file) => {
+      const dashboard = JSON.parse(readFileSync(join(OPS, 'grafana/dashboards', file), 'utf8')) as DashboardJson;
+      const job = String(dashboard.templating.list.find((v) => v.name === 'job')?.current?.value);
+      return dashboardExprs(dashboard).map(({ panel, expr }) => ({ where: `${dashboard.title} / ${panel}`, expr: expr.replaceAll('$job', job) }));
+    });
+    expect(queries.length).toBeGreaterThanOrEqual(14);
+    await eventually('every dashboard query returns data', async () => {
+      const empty = [];
+      for (const { where, expr } of queries) if ((await instantQuery(PROMETHEUS, expr)).length === 0) empty.push(where);
+      if (empty.length > 0) throw new Error(`no data yet for: ${empty.join('; ')}`);
+      return true;
+    }, 90_000, 3000);
+  }, 120_000);
+
+  it('every alert rule is loaded, evaluates without error, and its expression returns data', async () => {
+    const rules = await eventually('the rules evaluated', async () => {
+      const loaded = await loadedRules(PROMETHEUS);
+      return loaded.length > 0 && loaded.every((r) => r.health === 'ok') ? loaded : undefined;
+    }, 40_000);
+    expect(rules.map((r) => r.name).sort()).toEqual(['HighErrorRate', 'HighLatency', 'HighRateLimitHits', 'ServiceDown', 'SettlementFailures']);
+    await eventually('every alert expression (before its threshold) returns data', async () => {
+      const empty = [];
+      for (const rule of rules) {
+        const measured = rule.query.replace(/\s*(==|!=|>=|<=|>|<)\s*[\d.e+-]+\s*$/, '');
+        expect(measured).not.toBe(rule.query);
+        if ((await instantQuery(PROMETHEUS, measured)).length === 0) empty.push(`${rule.name}: ${measured}`);
+      }
+      if (empty.length > 0) throw new Error(`no data yet for: ${empty.join('; ')}`);
+      return true;
+    }, 60_000, 3000);
+    // The traffic of this test fired none of the rules that need 5 minutes.
+    const up = await instantQuery(PROMETHEUS, 'up{job=~"twinkle.*"} == 0');
+    expect(up).toEqual([]);
+  }, 120_000);
+});
