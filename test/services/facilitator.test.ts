@@ -225,6 +225,20 @@ describe('facilitator when the chain does not answer', () => {
     }
   });
 
+  it('without FACILITATOR_PRIVATE_KEY: says so once, verifies, and refuses settlements with 503', async () => {
+    const app = await startFacilitator({ RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: undefined });
+    try {
+      const request = { type: 'direct', ...(await signAuthorization(anvil.accounts[1]!, { to: anvil.accounts[2]!.address, value: 3n }, anvil.chainId)) };
+      expect((await postJson(`${app.url}/verify`, request)).status).toBe(200);
+      const refused = await postJson(`${app.url}/settle`, request);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatch(/FACILITATOR_PRIVATE_KEY is not configured/);
+      expect(app.jsonLines().filter((l) => l.msg === 'FACILITATOR_PRIVATE_KEY is not set; settlements are refused')).toHaveLength(1);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('records a settlement whose receipt does not arrive in time as pending (202)', async () => {
     const app = await startFacilitator({ RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0], RECEIPT_TIMEOUT_MS: '800' });
     try {
