@@ -1,7 +1,9 @@
 import { signAuthorization } from '@twinkle/facilitator/authorization';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { startAnvil, type Anvil } from '../helpers/anvil.js';
+import { freePort } from '../helpers/loopback-server.js';
 import { TEST_REDIS_URL } from '../helpers/services.js';
 import type { RunningApp } from '../helpers/spawn-app.js';
 import { getJson, postJson, startApi, startFacilitator } from '../helpers/twinkle-services.js';
@@ -70,6 +72,23 @@ describe('a payment settled through the API and the facilitator', () => {
     expect(failed.status).toBe(502);
     expect(failed.body).toMatchObject({ error: 'settlement failed', payment: { status: 'failed' } });
     expect(failed.body.reason).toMatch(/insufficient funds/i);
+  });
+});
+
+describe('the API when the facilitator is down', () => {
+  it('answers 502 "facilitator unavailable" and leaves the payment to be settled again', async () => {
+    const api = await startApi({ FACILITATOR_URL: `http://127.0.0.1:${await freePort()}`, RATE_LIMIT_MAX: '100000' });
+    try {
+      const payer = privateKeyToAccount(generatePrivateKey());
+      const payee = privateKeyToAccount(generatePrivateKey()).address;
+      const payment = (await postJson(`${api.url}/payments`, { type: 'paywall', amount: '8', payer: payer.address, payee })).body;
+      const response = await postJson(`${api.url}/payments/${payment.id}/settle`, await signAuthorization(payer, { to: payee, value: 8n }, 31337));
+      expect(response.status).toBe(502);
+      expect(response.body).toEqual({ error: 'facilitator unavailable', reason: 'facilitator unreachable' });
+      expect((await getJson(`${api.url}/payments/${payment.id}`)).body.status).toBe('created');
+    } finally {
+      await api.stop();
+    }
   });
 });
 
