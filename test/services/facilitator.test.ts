@@ -225,6 +225,25 @@ describe('facilitator when the chain does not answer', () => {
     }
   });
 
+  it('with Redis down: refuses settlements with 503 (it cannot tell whether an authorization was used), /health 503', async () => {
+    await anvil.rpc('evm_setAutomine', [true]);
+    const app = await startFacilitator({ RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0], REDIS_URL: `redis://127.0.0.1:${await freePort()}`, DEPENDENCY_TIMEOUT_MS: '300' });
+    try {
+      const sent = await anvil.rpc<string>('eth_getTransactionCount', [anvil.accounts[0]!.address, 'pending']);
+      const request = { type: 'paywall', ...(await signAuthorization(anvil.accounts[1]!, { to: anvil.accounts[2]!.address, value: 3n }, anvil.chainId)) };
+      const refused = await postJson(`${app.url}/settle`, request);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toEqual({ error: 'redis unavailable' });
+      expect(await anvil.rpc<string>('eth_getTransactionCount', [anvil.accounts[0]!.address, 'pending'])).toBe(sent);
+      const health = await getJson(`${app.url}/health`);
+      expect(health.status).toBe(503);
+      expect(health.body.checks).toMatchObject({ redis: { status: 'error' }, rpc: { status: 'ok' } });
+    } finally {
+      await app.stop();
+      await anvil.rpc('evm_setAutomine', [false]);
+    }
+  });
+
   it('without FACILITATOR_PRIVATE_KEY: says so once, verifies, and refuses settlements with 503', async () => {
     const app = await startFacilitator({ RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: undefined });
     try {

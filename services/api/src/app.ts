@@ -1,4 +1,5 @@
 import { getLogger } from '@twinkle/agent/api';
+import { jsonErrorHandler } from '@twinkle/service-kit/error-handler';
 import { healthStatusCode, runHealthChecks } from '@twinkle/service-kit/health';
 import { badRequest, readJsonObject } from '@twinkle/service-kit/json-body';
 import { Hono } from 'hono';
@@ -79,15 +80,7 @@ export function createApiApp({ config, store, redis }: ApiDependencies): Hono {
     }
   });
 
-  app.onError((error, c) => {
-    if (error instanceof HTTPException) return error.getResponse();
-    if (error instanceof DatabaseUnavailableError) {
-      log.error({ err: error.cause }, 'database unavailable');
-      return c.json({ error: 'database unavailable' }, 503);
-    }
-    log.error({ err: error }, 'unhandled error');
-    return c.json({ error: 'internal error' }, 500);
-  });
+  app.onError(jsonErrorHandler(log, [{ error: DatabaseUnavailableError, answer: 'database unavailable', log: 'database unavailable' }]));
 
   return app;
 }

@@ -1,5 +1,5 @@
 import { getLogger } from '@twinkle/agent/api';
-import { createRedisClient, redisReady } from '@twinkle/service-kit/redis';
+import { closeRedisClient, createRedisClient, redisReady } from '@twinkle/service-kit/redis';
 import { serveApp } from '@twinkle/service-kit/serve';
 import { createApiApp } from './app.js';
 import { readApiConfig } from './config.js';
@@ -21,7 +21,7 @@ serveApp(createApiApp({ config, store, redis }), {
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   log,
   closers: [
-    { name: 'redis', close: () => redis.quit() },
+    { name: 'redis', close: () => closeRedisClient(redis) },
     { name: 'postgresql', close: () => store.close() },
   ],
 });

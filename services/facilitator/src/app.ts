@@ -1,9 +1,9 @@
 import { getLogger } from '@twinkle/agent/api';
+import { jsonErrorHandler } from '@twinkle/service-kit/error-handler';
 import { healthStatusCode, runHealthChecks } from '@twinkle/service-kit/health';
 import { readJsonObject } from '@twinkle/service-kit/json-body';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import type { Redis } from 'ioredis';
 import type { PublicClient } from 'viem';
 import { parseSettlementRequest, verifySettlementRequest } from './authorization.js';
@@ -54,15 +54,7 @@ export function createFacilitatorApp({ config, redis, client, claims, settler }:
     return c.json({ success: true, status: result.status, transaction: result.transaction, network, payer: request.authorization.from }, result.status === 'pending' ? 202 : 200);
   });
 
-  app.onError((error, c) => {
-    if (error instanceof HTTPException) return error.getResponse();
-    if (error instanceof ClaimsUnavailableError) {
-      log.error({ err: error.cause }, 'Redis unavailable: cannot tell whether the authorization was used');
-      return c.json({ error: 'redis unavailable' }, 503);
-    }
-    log.error({ err: error }, 'unhandled error');
-    return c.json({ error: 'internal error' }, 500);
-  });
+  app.onError(jsonErrorHandler(log, [{ error: ClaimsUnavailableError, answer: 'redis unavailable', log: 'Redis unavailable: cannot tell whether the authorization was used' }]));
 
   return app;
 }

@@ -1,5 +1,5 @@
 import { getLogger } from '@twinkle/agent/api';
-import { createRedisClient, redisReady } from '@twinkle/service-kit/redis';
+import { closeRedisClient, createRedisClient, redisReady } from '@twinkle/service-kit/redis';
 import { serveApp } from '@twinkle/service-kit/serve';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createFacilitatorApp } from './app.js';
@@ -40,5 +40,5 @@ serveApp(createFacilitatorApp({ config, redis, client, claims, settler }), {
   port: config.port,
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   log,
-  closers: [{ name: 'redis', close: () => redis.quit() }],
+  closers: [{ name: 'redis', close: () => closeRedisClient(redis) }],
 });

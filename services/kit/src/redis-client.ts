@@ -35,3 +35,9 @@ export async function redisReady(client: Redis, ms: number): Promise<boolean> {
     () => false,
   );
 }
+
+/** Closes the client: QUIT when connected (pending replies arrive first), else stop reconnecting at once. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit();
+  else client.disconnect();
+}
