@@ -52,7 +52,7 @@ function startService(name: string, dir: string, port: string, extra: Record<str
   const child = spawn(process.execPath, ['--import', '@twinkle/agent', join(root, dir, 'dist/server.js')], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...env, OTEL_SERVICE_NAME: env[`${name.toUpperCase()}_SERVICE_NAME`] ?? `twinkle-${name}`, PORT: port, ...extra },
+    env: { ...env, OTEL_SERVICE_NAME: `twinkle-${name}`, PORT: port, ...extra },
   });
   child.on('exit', (code, signal) => {
     if (stopping) return;
