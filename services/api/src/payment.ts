@@ -3,7 +3,8 @@ import { badRequest } from '@twinkle/service-kit/json-body';
 import { parseUint256 } from '@twinkle/service-kit/uint256';
 
 /** created -> settling (sent to the facilitator) -> settled | pending (no receipt yet) | failed; a failed or rejected one can be settled again. */
-export type PaymentStatus = 'created' | 'settling' | 'pending' | 'settled' | 'failed';
+export const PAYMENT_STATUSES = ['created', 'settling', 'pending', 'settled', 'failed'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export interface Payment {
   readonly id: string;

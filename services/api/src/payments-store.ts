@@ -1,20 +1,23 @@
+import { SETTLEMENT_TYPES } from '@twinkle/semconv';
 import pg from 'pg';
-import type { NewPayment, Payment, PaymentStatus } from './payment.js';
+import { PAYMENT_STATUSES, type NewPayment, type Payment, type PaymentStatus } from './payment.js';
 
 /** Thrown when PostgreSQL cannot be reached (down, refusing, or not answering in time). */
 export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError';
 }
 
+const sqlList = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS payments (
   id          bigserial PRIMARY KEY,
-  type        text NOT NULL CHECK (type IN ('paywall', 'subscription', 'direct')),
+  type        text NOT NULL CHECK (type IN (${sqlList(SETTLEMENT_TYPES)})),
   amount      numeric(78, 0) NOT NULL CHECK (amount > 0),
   payer       text NOT NULL,
   payee       text NOT NULL,
   memo        text,
-  status      text NOT NULL DEFAULT 'created' CHECK (status IN ('created', 'settling', 'pending', 'settled', 'failed')),
+  status      text NOT NULL DEFAULT 'created' CHECK (status IN (${sqlList(PAYMENT_STATUSES)})),
   tx_hash     text,
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()
