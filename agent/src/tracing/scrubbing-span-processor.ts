@@ -54,12 +54,26 @@ function scrubAttributes(attributes: MutableAttributes): void {
 
 /**
  * Runs every string attribute of an ended span and of its events (a recorded
- * exception's message and stack), its status message and its name, through the shared
- * scrubber before the span is
- * handed on for export: whatever an instrumentation or the app put there (a SQL text
- * with a literal key, an error message with a URL), no secret shape leaves. It edits
- * the ended span's own attribute objects, which nothing reads after `onEnd`, in place.
+ * exception's message and stack), its status message and its name through the shared
+ * scrubber: whatever an instrumentation or the app put there (a SQL text with a
+ * literal key, an error message with a URL), no secret shape leaves. It edits the
+ * ended span's own attribute objects, which nothing reads after `onEnd`, in place, and
+ * never throws.
  */
+export function scrubSpan(span: ReadableSpan): void {
+  try {
+    scrubAttributes(span.attributes as MutableAttributes);
+    for (const event of span.events) if (event.attributes) scrubAttributes(event.attributes as MutableAttributes);
+    const status = span.status as { message?: string };
+    if (status.message) status.message = scrubString(status.message);
+    const named = span as { name: string };
+    named.name = scrubString(named.name);
+  } catch {
+    // scrubbing never stops a span from being exported
+  }
+}
+
+/** Scrubs each ended span (`scrubSpan`) before handing it on: for exporters other than the agent's own OTLP encoder. */
 export class ScrubbingSpanProcessor implements SpanProcessor {
   constructor(private readonly next: SpanProcessor) {}
 
@@ -68,16 +82,7 @@ export class ScrubbingSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    try {
-      scrubAttributes(span.attributes as MutableAttributes);
-      for (const event of span.events) if (event.attributes) scrubAttributes(event.attributes as MutableAttributes);
-      const status = span.status as { message?: string };
-      if (status.message) status.message = scrubString(status.message);
-      const named = span as { name: string };
-      named.name = scrubString(named.name);
-    } catch {
-      // scrubbing never stops a span from being exported
-    }
+    scrubSpan(span);
     this.next.onEnd(span);
   }
 

@@ -2,8 +2,8 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { AgentConfig } from '../config.js';
 
 /**
- * The span exporter `OTEL_TRACES_EXPORTER` names. The OTLP exporters are required
- * only when chosen: each pulls in its serializer, which costs start-up time.
+ * The SDK span exporter for `OTEL_TRACES_EXPORTER=console`, or `otlp` over http/json.
+ * Each is required only when chosen: it pulls in its serializer, which costs start-up time.
  * Endpoint and protocol come validated from the config; headers and timeout the
  * exporter reads from the environment itself.
  */
@@ -18,12 +18,10 @@ export function createSpanExporter(
       return new ConsoleSpanExporter();
     }
     case 'otlp':
-    default:
-      if (config.tracesProtocol === 'http/json') {
-        const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-        return new OTLPTraceExporter({ url: config.tracesUrl });
-      }
-      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+    default: {
+      // http/protobuf goes through the agent's own encoder (tracer-provider.ts); this is http/json.
+      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
       return new OTLPTraceExporter({ url: config.tracesUrl });
+    }
   }
 }
