@@ -7,16 +7,30 @@ const LOGGER = Symbol.for('twinkle.agent.logger');
 /** Where the agent leaves its Sentry reporter, when SENTRY_DSN is set. */
 const SENTRY = Symbol.for('twinkle.agent.sentry');
 
-type Globals = { [LOGGER]?: Logger; [SENTRY]?: SentryReporter };
-
-/** Publishes the agent's logger for the API. */
-export function publishLogger(logger: Logger): void {
-  (globalThis as Globals)[LOGGER] = logger;
+/** The published logger, and whether the API has handed it out. */
+interface PublishedLogger {
+  readonly logger: Logger;
+  taken: boolean;
 }
 
-/** The preloaded agent's logger, if an agent started. */
+type Globals = { [LOGGER]?: PublishedLogger; [SENTRY]?: SentryReporter };
+
+/**
+ * Publishes the agent's logger for the API. Returns a function that tells whether a
+ * service has taken it (its lines then carry the request id, so requests need a context).
+ */
+export function publishLogger(logger: Logger): () => boolean {
+  const published: PublishedLogger = { logger, taken: false };
+  (globalThis as Globals)[LOGGER] = published;
+  return () => published.taken;
+}
+
+/** The preloaded agent's logger, if an agent started; marks it as taken. */
 export function publishedLogger(): Logger | undefined {
-  return (globalThis as Globals)[LOGGER];
+  const published = (globalThis as Globals)[LOGGER];
+  if (published === undefined) return undefined;
+  published.taken = true;
+  return published.logger;
 }
 
 /** Publishes the Sentry reporter for `captureError`. */

@@ -9,7 +9,9 @@ import { hostname } from 'node:os';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AgentConfig } from './config.js';
+import { LEVELS } from './diag.js';
 import { scrubString, scrubValue } from './scrub.js';
+import { createAccessLog, type AccessLog } from './server/access-log.js';
 import { activeRequestState } from './server/request-state.js';
 
 /** The fields a line gets from the request it is written in. */
@@ -30,8 +32,8 @@ export function requestLogFields(): Record<string, string> {
 export interface AgentLoggers {
   /** What `@twinkle/agent/api` hands to services: scrubbed, request-aware. */
   readonly logger: Logger;
-  /** The access log: fields are built by the agent from safe values, so no scrubbing pass. */
-  readonly accessLog: Logger;
+  /** The access log, when `LOG_LEVEL` lets `info` through: fields are built by the agent from safe values, so no scrubbing pass. */
+  readonly accessLog: AccessLog | undefined;
 }
 
 /** Creates the loggers on one destination (stdout, or stderr with `LOG_DESTINATION=stderr`). */
@@ -55,7 +57,7 @@ export function createLoggers(config: Pick<AgentConfig, 'logLevel' | 'logDestina
     },
     destination,
   );
-  const accessLog = pino({ level: config.logLevel, base }, destination);
+  const accessLog = LEVELS[config.logLevel] <= LEVELS.info ? createAccessLog(destination, base) : undefined;
   return { logger, accessLog };
 }
 

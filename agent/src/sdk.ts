@@ -7,11 +7,9 @@
  * rethrown, so the caller can leave the app uninstrumented.
  */
 import { context, createNoopMeter, metrics, propagation, trace, type MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { INSTRUMENTATION_SCOPE } from '@twinkle/semconv';
 import type { AgentConfig } from './config.js';
 import type { AgentDiag } from './diag.js';
@@ -29,6 +27,8 @@ import { installShutdownHandlers, SHUTDOWN_FLUSH_MS } from './shutdown.js';
 import { BATCH_OPTIONS } from './tracing/batch-options.js';
 import { withoutCredentials } from './scrub.js';
 import { installServerInstrumentation } from './server/http-server-instrumentation.js';
+import { RequestContextManager } from './server/request-context-manager.js';
+import type { Tracing } from './tracing/tracer-provider.js';
 import { VERSION } from './version.js';
 
 /** A started (or never started) agent. */
@@ -75,10 +75,11 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
         `span export to ${withoutCredentials(config.tracesUrl)} failed: ${reason}; spans are dropped while it fails (not logged again)`,
       );
     const loggers = createLoggers(config);
-    publishLogger(loggers.logger);
+    const loggerTaken = publishLogger(loggers.logger);
     const resource = createResource(config, tracing || config.metricsExporter === 'otlp');
 
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const contextManager = new RequestContextManager();
+    context.setGlobalContextManager(contextManager.enable());
     undo.push(() => context.disable());
     propagation.setGlobalPropagator(
       new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
@@ -86,9 +87,12 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     undo.push(() => propagation.disable());
 
     // The trace SDK and its exporter load only when spans go somewhere.
-    const tracerProvider: TracerProvider | undefined = tracing
-      ? (require('./tracing/tracer-provider.js') as typeof import('./tracing/tracer-provider.js')).createTracerProvider(config, resource)
+    const traces: Tracing | undefined = tracing
+      ? (require('./tracing/tracer-provider.js') as typeof import('./tracing/tracer-provider.js')).createTracing(config, resource, {
+          onExportFailure: reportSpanExportTrouble,
+        })
       : undefined;
+    const tracerProvider = traces?.provider;
     if (tracerProvider !== undefined) {
       trace.setGlobalTracerProvider(tracerProvider);
       undo.push(() => trace.disable());
@@ -145,7 +149,10 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     undo.push(
       installServerInstrumentation({
         metrics: httpMetrics,
-        tracer: tracerProvider?.getTracer(INSTRUMENTATION_SCOPE, VERSION),
+        tracer: traces?.serverTracer,
+        contextManager,
+        // A request's context is entered only when something can read it.
+        needsContext: () => tracing || sentry !== undefined || loggerTaken(),
         serveMetrics: onAppPort ? prometheus?.serve : undefined,
         metricsPath: METRICS_PATH,
         accessLog: loggers.accessLog,

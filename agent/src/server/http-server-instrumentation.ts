@@ -1,16 +1,17 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { context, diag, ROOT_CONTEXT, trace, type Context, type Tracer } from '@opentelemetry/api';
-import { setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { context, diag, ROOT_CONTEXT, type Context, type Span } from '@opentelemetry/api';
 import { HEADER_REQUEST_ID, ROUTE_UNMATCHED } from '@twinkle/semconv';
-import type { Logger } from 'pino';
 import type { HttpServerMetrics } from '../metrics/http.js';
-import { writeAccessLog } from './access-log.js';
+import type { LeanTracer } from '../tracing/lean-tracer.js';
+import type { AccessLog } from './access-log.js';
 import { isAgentServer } from './agent-servers.js';
+import { RequestContext } from './request-context.js';
+import type { RequestContextManager } from './request-context-manager.js';
 import { patchWriteHeadForRequestId, RESPONSE_REQUEST_ID } from './request-id-header.js';
 import { rawRequestIdHeader, resolveRequestId } from './request-id.js';
-import { createRequestState, REQUEST_STATE, type ServerRequestState } from './request-state.js';
+import { beginDispatch, createRequestState, endDispatch, REQUEST_STATE, type ServerRequestState } from './request-state.js';
 import { endServerSpan, extractParentContext, startServerSpan } from './server-span.js';
 
 /** What the server instrumentation needs; every part is optional. */
@@ -18,12 +19,18 @@ export interface ServerInstrumentationOptions {
   /** Records `http_request_*`; absent when metrics are off. */
   readonly metrics?: HttpServerMetrics;
   /** Starts SERVER spans; absent when tracing is off. */
-  readonly tracer?: Tracer;
+  readonly tracer?: LeanTracer;
+  /**
+   * Runs each request in its own context (span, request id) when `needsContext()` says
+   * something can read it: spans, Sentry, or a logger that adds `reqId`. Absent: never.
+   */
+  readonly contextManager?: RequestContextManager;
+  readonly needsContext?: () => boolean;
   /** Answers `GET /metrics` on the app's own server, before the app sees it. */
   readonly serveMetrics?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   readonly metricsPath?: string;
   /** Writes one line per finished request; absent means no access log. */
-  readonly accessLog?: Logger;
+  readonly accessLog?: AccessLog;
   /** Called for every request that ended in a 5xx, in a context holding its span and state. */
   readonly onServerError?: (state: ServerRequestState, ctx: Context, method: string, statusCode: number) => void;
 }
@@ -41,11 +48,10 @@ const RESPONSE_FINISH = 'http.server.response.finish';
  * ends the span and records the metrics. Returns the function that undoes it.
  */
 export function installServerInstrumentation(options: ServerInstrumentationOptions): () => void {
-  const { metrics, tracer, serveMetrics, accessLog, onServerError } = options;
+  const { metrics, tracer, serveMetrics, accessLog, onServerError, contextManager } = options;
+  const needsContext = options.needsContext ?? (() => true);
   const metricsPath = options.metricsPath ?? '/metrics';
   const metricsQueryPrefix = `${metricsPath}?`;
-  // The level is fixed at start-up: decide once, not per request.
-  const logAccess = accessLog !== undefined && accessLog.isLevelEnabled('info');
 
   const patchEmit = (proto: http.Server, encrypted: boolean): (() => void) => {
     const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
@@ -61,27 +67,31 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
           return true;
         }
       }
-      let ctx;
+      let state: ServerRequestState;
+      let ctx: Context | undefined;
       try {
         const requestId = resolveRequestId(rawRequestIdHeader(req.rawHeaders, HEADER_REQUEST_ID));
         (res as http.ServerResponse & { [RESPONSE_REQUEST_ID]?: string })[RESPONSE_REQUEST_ID] = requestId;
-        ctx = context.active();
-        let span;
+        let span: Span | undefined;
+        let parent: Context | undefined;
         if (tracer !== undefined) {
-          const parent = extractParentContext(req);
+          parent = extractParentContext(req);
           span = startServerSpan(tracer, req, parent, encrypted, requestId);
-          ctx = trace.setSpan(parent, span);
         }
-        const state = createRequestState(span, requestId);
+        state = createRequestState(span, requestId);
         req[REQUEST_STATE] = state;
-        // The span field may be absent (tracing off); readers of RPC metadata check it.
-        ctx = setRPCMetadata(ctx, state as RPCMetadata);
+        if (contextManager !== undefined && needsContext()) ctx = new RequestContext(parent ?? context.active(), state, span);
       } catch (err) {
         // A fault of the agent's never reaches the app: it handles the request uninstrumented.
         diag.error('twinkle: could not instrument a request', err);
         return original.apply(this, arguments as unknown as [string]);
       }
-      return context.with(ctx, original, this, event, req, res);
+      const previous = beginDispatch(state);
+      try {
+        return ctx === undefined ? original.call(this, event, req, res) : contextManager!.emitIn(ctx, original, this, event, req, res);
+      } finally {
+        endDispatch(previous);
+      }
     };
     proto.emit = patched as typeof proto.emit;
     return () => {
@@ -109,12 +119,8 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     const seconds = (performance.now() - state.start) / 1000;
     if (metrics !== undefined) metrics.record(method, state.route ?? ROUTE_UNMATCHED, statusCode, seconds);
     if (state.span !== undefined) endServerSpan(state.span, method, state.route, statusCode);
-    if (logAccess) writeAccessLog(accessLog!, request, state, statusCode, seconds);
-    if (statusCode >= 500 && onServerError !== undefined) {
-      let ctx = setRPCMetadata(ROOT_CONTEXT, state as RPCMetadata);
-      if (state.span !== undefined) ctx = trace.setSpan(ctx, state.span);
-      onServerError(state, ctx, method, statusCode);
-    }
+    if (accessLog !== undefined) accessLog.write(request, state, statusCode, seconds);
+    if (statusCode >= 500 && onServerError !== undefined) onServerError(state, new RequestContext(ROOT_CONTEXT, state, state.span), method, statusCode);
   };
 
   const undo = [

@@ -9,7 +9,7 @@ import type { Context, Span } from '@opentelemetry/api';
  */
 export interface ServerRequestState {
   readonly type: RPCType.HTTP;
-  /** The server span; absent when tracing is off or the request was not sampled. */
+  /** The server span; absent when tracing is off. */
   span: Span | undefined;
   /** Registered route template, written by the route instrumentation. */
   route?: string;
@@ -26,11 +26,35 @@ export const REQUEST_STATE: unique symbol = Symbol('twinkle.request');
 
 /** Creates the state of a request that just arrived. */
 export function createRequestState(span: Span | undefined, requestId: string): ServerRequestState {
-  return { type: RPCType.HTTP, span, route: undefined, start: performance.now(), requestId };
+  return { type: RPCType.HTTP, span, route: undefined, start: performance.now(), requestId, error: undefined };
 }
 
 /** The state of the request the active context belongs to, if any. */
 export function activeRequestState(ctx: Context): ServerRequestState | undefined {
   const metadata = getRPCMetadata(ctx) as Partial<ServerRequestState> | undefined;
   return metadata !== undefined && typeof metadata.requestId === 'string' ? (metadata as ServerRequestState) : undefined;
+}
+
+let dispatching: ServerRequestState | undefined;
+
+/**
+ * Marks `state` as the request whose server `request` event is running, until
+ * `endDispatch(previous)`. Routing that runs synchronously inside that event (Hono's
+ * `router.match` does) reads the request from here without any asynchronous context.
+ * Returns the request marked before (events can nest), for `endDispatch`.
+ */
+export function beginDispatch(state: ServerRequestState): ServerRequestState | undefined {
+  const previous = dispatching;
+  dispatching = state;
+  return previous;
+}
+
+/** Ends what `beginDispatch` began. */
+export function endDispatch(previous: ServerRequestState | undefined): void {
+  dispatching = previous;
+}
+
+/** The request whose `request` event is running right now, if any. */
+export function requestInDispatch(): ServerRequestState | undefined {
+  return dispatching;
 }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
-import type { Tracer } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installServerInstrumentation } from '../../../agent/src/server/http-server-instrumentation.js';
+import type { LeanTracer } from '../../../agent/src/tracing/lean-tracer.js';
 import { closeServer, listenOnLoopback } from '../../helpers/loopback-server.js';
 
 describe('installServerInstrumentation', () => {
@@ -18,7 +18,7 @@ describe('installServerInstrumentation', () => {
     uninstall = installServerInstrumentation({
       tracer: { startSpan: () => {
         throw new Error('tracer broke');
-      } } as unknown as Tracer,
+      } } as unknown as LeanTracer,
       metrics: { record: () => {
         throw new Error('metrics broke');
       } },

@@ -1,6 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import { requestInDispatch } from '../../server/request-state.js';
 import { VERSION } from '../../version.js';
 import type { HonoApp, HonoClass, HonoErrorHandler, HonoMatchResult, HonoModule, HonoRouter } from './internal-types.js';
 import { markMiddleware, resolveRouteName } from './route.js';
@@ -131,8 +132,9 @@ export class HonoInstrumentation extends InstrumentationBase<HonoInstrumentation
       enumerable: true,
       // Outside a request, Hono compares errorHandler with its default (app.route()
       // decides from it whether a sub-app has an onError of its own): there it must see
-      // the handler itself, or every sub-app would seem to have one.
-      get: () => (getRPCMetadata(context.active()) !== undefined ? wrapped : handler),
+      // the handler itself, or every sub-app would seem to have one. Hono reads it at
+      // dispatch, synchronously inside the server's request event.
+      get: () => (requestInDispatch() !== undefined || getRPCMetadata(context.active()) !== undefined ? wrapped : handler),
       set: (next: HonoErrorHandler) => {
         handler = next;
       },
@@ -140,7 +142,9 @@ export class HonoInstrumentation extends InstrumentationBase<HonoInstrumentation
   }
 
   private _assignRoute(result: HonoMatchResult): void {
-    const metadata = getRPCMetadata(context.active()) as { route?: string } | undefined;
+    // The request being dispatched (Hono matches synchronously inside the server's
+    // request event), else the active context's (an app called outside that event).
+    const metadata = (requestInDispatch() ?? getRPCMetadata(context.active())) as { route?: string } | undefined;
     // The first app to match owns the route: a Hono app mounted inside another must not
     // overwrite the outer template with its own shorter one.
     if (metadata === undefined || metadata.route !== undefined) return;

@@ -1,0 +1,74 @@
+/**
+ * Starts `LeanSpan`s: the sampling decision, ids and parent handling of the SDK's
+ * `Tracer.startSpan`, with the provider's own sampler, limits, resource and span
+ * processor, minus the work a caller that built valid attributes does not need.
+ */
+import { randomFillSync } from 'node:crypto';
+import { SamplingDecision, trace, TraceFlags, type Attributes, type Context, type Span, type SpanContext, type SpanKind } from '@opentelemetry/api';
+import { isTracingSuppressed, maybeAddAttribute, AddAttributeDecision } from '@opentelemetry/core';
+import type { Sampler } from '@opentelemetry/sdk-trace';
+import { LeanSpan, type LeanSpanShared } from './lean-span.js';
+
+/** Random bytes drawn at once for many ids: one system call per 256 spans. */
+const ID_POOL_BYTES = 24 * 256;
+const idPool = Buffer.allocUnsafe(ID_POOL_BYTES);
+let idOffset = ID_POOL_BYTES;
+
+/** A random id of `bytes` bytes in lower-case hex, never all zeros (an invalid id). */
+function randomId(bytes: number): string {
+  for (;;) {
+    if (idOffset + bytes > ID_POOL_BYTES) {
+      randomFillSync(idPool);
+      idOffset = 0;
+    }
+    const start = idOffset;
+    idOffset += bytes;
+    for (let i = start; i < start + bytes; i++) if (idPool[i] !== 0) return idPool.toString('hex', start, start + bytes);
+  }
+}
+
+/** A tracer for spans the agent starts on its hot path. */
+export class LeanTracer {
+  constructor(
+    private readonly shared: LeanSpanShared,
+    private readonly sampler: Sampler,
+  ) {}
+
+  /**
+   * Starts a span in `parent` with `attributes` the caller built from valid values
+   * (`count` of them, within the limits; the object becomes the span's). Returns a
+   * non-recording span when sampling drops it or tracing is suppressed, as the SDK does.
+   */
+  startSpan(name: string, kind: SpanKind, attributes: Attributes, count: number, parent: Context): Span {
+    if (isTracingSuppressed(parent)) return trace.wrapSpanContext({ traceId: '00000000000000000000000000000000', spanId: '0000000000000000', traceFlags: TraceFlags.NONE });
+    const parentSpanContext = trace.getSpanContext(parent);
+    const validParent = parentSpanContext !== undefined && trace.isSpanContextValid(parentSpanContext) ? parentSpanContext : undefined;
+    const traceId = validParent?.traceId ?? randomId(16);
+    const spanId = randomId(8);
+    const result = this.sampler.shouldSample(parent, traceId, name, kind, attributes, []);
+    const spanContext: SpanContext = {
+      traceId,
+      spanId,
+      traceFlags: result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      traceState: result.traceState ?? validParent?.traceState,
+    };
+    if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
+    let dropped = 0;
+    if (result.attributes !== undefined) {
+      for (const key in result.attributes) {
+        const decision = maybeAddAttribute({
+          key,
+          value: result.attributes[key],
+          attributes: attributes as Record<string, unknown>,
+          limits: this.shared.limits,
+          currentAttributesCount: count,
+        });
+        if (decision === AddAttributeDecision.ADD_NEW) count++;
+        else if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) dropped++;
+      }
+    }
+    const span = new LeanSpan(this.shared, spanContext, validParent, name, kind, attributes, count, dropped);
+    this.shared.processor.onStart(span as never, parent);
+    return span;
+  }
+}
