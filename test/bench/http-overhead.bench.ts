@@ -1,21 +1,47 @@
 /**
- * The same Hono app, bare and under @twinkle/agent, in one run on this machine:
- * rounds interleave the scenarios (noise on a shared 2-core machine moves absolute
- * figures between runs; ratios within a run are what compare). Server on core 0, load
- * from a separate process on core 1, over loopback. Prints requests/s, p99, start-up
- * to first 200 and RSS after load, each beside bare, and the targets of the issue.
+ * The same small Hono app (app.mjs, GET /payments/1) bare, under @twinkle/agent, and under
+ * the setups a user would pick instead (prom-client through @hono/prometheus, OpenTelemetry's
+ * NodeSDK, dd-trace), in one run on this machine, on two app shapes (bare routes; the same
+ * behind an async middleware with an awaiting handler). Each server process runs pinned to
+ * core 0; wrk and the fixed-rate client load it from core 1 over loopback, and the trace
+ * receivers sit on core 1 at the lowest priority.
  *
- *   npm run bench                    # 5 rounds x 10 s
- *   BENCH_ROUNDS=3 BENCH_SECONDS=5 npm run bench
+ * Per shape, rounds: bare first (its capacity sets the fixed rate), then the other setups,
+ * in reverse order every other round. Per run: start-up to the first 200, a warm-up, wrk
+ * -t1 -c50 at saturation (with the server core's busy share from /proc/stat), then a fixed
+ * rate of half of bare's capacity in that round (open loop, fixed-rate-client.ts), RSS, and
+ * a check that the receiver got one trace per request. Figures are medians over rounds of
+ * each run paired with its round's bare run. Then a memory phase: each setup under
+ * sustained load, RSS read every 15 s. Prints a table per shape and issue 10's targets.
+ *
+ *   npm run bench    # ~26 min on 2 cores: 3 rounds per shape, then 2 min per setup
+ *
+ *   BENCH_ROUNDS=3          rounds per shape
+ *   BENCH_SECONDS=8         saturation load per run (after a 2 s warm-up)
+ *   BENCH_RATE_SECONDS=8    fixed-rate load per run
+ *   BENCH_RSS_SECONDS=120   the memory phase's load per setup; 0 skips it
+ *   BENCH_SCENARIOS="agent, traced;dd-trace"   a subset, names separated by ';' (bare always runs)
+ *   BENCH_RATE_TOOL=autocannon                 autocannon -R instead of fixed-rate-client.ts
+ *
+ *   BENCH_ROUNDS=1 BENCH_SECONDS=3 BENCH_RATE_SECONDS=3 BENCH_RSS_SECONDS=20 npm run bench   # ~5 min
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runLoad, LOAD_TOOL, type LoadResult } from './lib/load.ts';
+import type { BenchConfig } from './lib/bench-config.ts';
+import { estimateRunSeconds } from './lib/duration.ts';
+import { pairedFigures, type SetupFigures } from './lib/figures.ts';
+import { AUTOCANNON_VERSION, type RateTool } from './lib/fixed-rate-load.ts';
+import { LOAD_TOOL } from './lib/load.ts';
 import { describeMachine } from './lib/machine.ts';
-import { startServer } from './lib/server.ts';
-import { median } from './lib/stats.ts';
+import { runMemoryPhase, type MemoryResult } from './lib/memory-phase.ts';
+import { startReceivers } from './lib/receivers.ts';
+import { formatMemoryTable, formatRun, formatShapeTable } from './lib/report.ts';
+import { runSetup, type RunResult } from './lib/run-setup.ts';
+import { allSetups, BARE, selectSetups, type Shape } from './lib/setups.ts';
+import { checkRssTargets, checkShapeTargets, formatTarget, type TargetCheck } from './lib/targets.ts';
+import { describeTraceCheck, type TraceCheck } from './lib/trace-check.ts';
 
-/** Inside a network namespace with only loopback, nothing the agent does can leave the machine. */
+/** Inside a network namespace with only loopback, nothing a setup does can leave the machine. */
 if (process.env.BENCH_IN_NETNS !== '1' && process.getuid?.() === 0 && spawnSync('unshare', ['--version']).status === 0) {
   const self = fileURLToPath(import.meta.url);
   const r = spawnSync(
@@ -26,132 +52,128 @@ if (process.env.BENCH_IN_NETNS !== '1' && process.getuid?.() === 0 && spawnSync(
   process.exit(r.status ?? 1);
 }
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const APP = fileURLToPath(new URL('./app.mjs', import.meta.url));
-const PATH = '/payments/1';
-const SINK = fileURLToPath(new URL('./otlp-sink.mjs', import.meta.url));
-const SINK_PORT = 4399;
-
-interface Scenario {
-  readonly name: string;
-  readonly nodeArgs: string[];
-  readonly env: Record<string, string>;
+function numberFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, not "${raw}"`);
+  return value;
 }
+
+const SHAPES: ReadonlyArray<{ shape: Shape; title: string }> = [
+  { shape: 'bare', title: 'bare routes' },
+  { shape: 'service', title: 'service (async middleware, awaiting handler)' },
+];
+const RECEIVER_PORTS = { otlp: 4399, datadog: 4398 };
+const rateTool: RateTool = process.env.BENCH_RATE_TOOL === 'autocannon' ? 'autocannon' : 'fixed-rate-client';
 
 const baseEnv: Record<string, string> = {};
-for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OTEL_') && k !== 'NODE_OPTIONS') baseEnv[k] = v;
-
-const allScenarios: Scenario[] = [
-  { name: 'bare', nodeArgs: [], env: baseEnv },
-  {
-    // Issue 2's targets: metrics only. LOG_LEVEL=warn leaves out the access log, which the
-    // bare app does not write either.
-    name: 'agent, traces off',
-    nodeArgs: ['--import', '@twinkle/agent'],
-    env: { ...baseEnv, OTEL_TRACES_EXPORTER: 'none', LOG_LEVEL: 'warn' },
-  },
-  {
-    // Issue 3's targets: every request sampled and exported over OTLP/HTTP (protobuf) to
-    // a local receiver, with the access log written (to /dev/null).
-    name: 'agent, traced',
-    nodeArgs: ['--import', '@twinkle/agent'],
-    env: {
-      ...baseEnv,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_TRACES_SAMPLER: 'always_on',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${SINK_PORT}`,
-    },
-  },
-];
-
-/** BENCH_SCENARIOS="bare,agent, traces off" runs a subset (bare is always kept as the baseline). */
-const only = process.env.BENCH_SCENARIOS?.split(';').map((s) => s.trim());
-const scenarios = only ? allScenarios.filter((s) => s.name === 'bare' || only.includes(s.name)) : allScenarios;
-
-interface RoundResult extends LoadResult {
-  readonly startupMs: number;
-  readonly rssMb: number;
+for (const [k, v] of Object.entries(process.env)) {
+  if (v !== undefined && !/^(OTEL_|DD_|BENCH_)/.test(k) && k !== 'NODE_OPTIONS') baseEnv[k] = v;
 }
 
-async function runOnce(scenario: Scenario, port: number): Promise<RoundResult> {
-  const server = await startServer({ script: APP, nodeArgs: scenario.nodeArgs, env: scenario.env, port, core: 0, path: PATH, cwd: REPO });
-  try {
-    await runLoad(`http://127.0.0.1:${port}${PATH}`, { seconds: 2, connections: CONNECTIONS, core: 1 });
-    const load = await runLoad(`http://127.0.0.1:${port}${PATH}`, { seconds: SECONDS, connections: CONNECTIONS, core: 1 });
-    return { ...load, startupMs: server.startupMs, rssMb: server.rssMb() };
-  } finally {
-    await server.stop();
+const setups = selectSetups(allSetups(RECEIVER_PORTS), process.env.BENCH_SCENARIOS);
+const bareSetup = setups.find((s) => s.name === BARE)!;
+const others = setups.filter((s) => s !== bareSetup);
+
+const receivers = await startReceivers({ core: 1, ports: RECEIVER_PORTS, env: baseEnv });
+const config: BenchConfig = {
+  rounds: Math.round(numberFromEnv('BENCH_ROUNDS', 3, 1)),
+  seconds: numberFromEnv('BENCH_SECONDS', 8, 1),
+  rateSeconds: numberFromEnv('BENCH_RATE_SECONDS', 8, 1),
+  rssSeconds: numberFromEnv('BENCH_RSS_SECONDS', 120, 0),
+  rssSampleSeconds: 15,
+  warmupSeconds: 2,
+  connections: 50,
+  rateTool,
+  traceWaitMs: 7000,
+  serverCore: 0,
+  loadCore: 1,
+  app: fileURLToPath(new URL('./app.mjs', import.meta.url)),
+  path: '/payments/1',
+  cwd: fileURLToPath(new URL('../../', import.meta.url)),
+  baseEnv,
+  receivers,
+};
+const estimate = estimateRunSeconds(config, setups, SHAPES.length);
+const minutes = (s: number): string => `${(s / 60).toFixed(1)} min`;
+console.log(
+  `# http-overhead: ${setups.length} setups x ${SHAPES.length} shapes x ${config.rounds} rounds ` +
+    `(${config.warmupSeconds} s warm-up, ${config.seconds} s saturation, ${config.rateSeconds} s at half of bare's capacity, ${config.connections} connections), GET ${config.path}; ` +
+    (config.rssSeconds > 0 ? `then ${config.rssSeconds} s of sustained load per setup (service shape)` : 'memory phase skipped'),
+);
+console.log(`# about ${minutes(estimate.total)}: rounds ${minutes(estimate.rounds)}, memory phase ${minutes(estimate.memory)}`);
+console.log(`# ${describeMachine({ saturation: LOAD_TOOL, fixedRate: rateTool === 'autocannon' ? `autocannon ${AUTOCANNON_VERSION} -R (bursts each second, whole-ms latencies)` : `fixed-rate-client.ts (open loop, node ${process.version})` })}`);
+
+const started = performance.now();
+let port = 3100;
+const nextPort = (): number => (port = port >= 3999 ? 3100 : port + 1);
+const traceChecks = new Map<string, TraceCheck[]>();
+const noteTraces = (name: string, check: TraceCheck | undefined): void => {
+  if (check) traceChecks.set(name, [...(traceChecks.get(name) ?? []), check]);
+};
+
+const figures = new Map<Shape, Map<string, SetupFigures>>();
+try {
+  for (const { shape, title } of SHAPES) {
+    const runs = new Map<string, RunResult[]>(setups.map((s) => [s.name, []]));
+    for (let round = 0; round < config.rounds; round++) {
+      const label = `[${title.split(' (')[0]}] round ${round + 1}`;
+      const bare = await runSetup(config, bareSetup, shape, nextPort());
+      runs.get(BARE)!.push(bare);
+      for (const line of formatRun(label, BARE, bare, bare)) console.log(line);
+      // Reversed every other round: the machine drifts within minutes, and the order must not favour a setup.
+      const order = round % 2 === 0 ? others : [...others].reverse();
+      for (const setup of order) {
+        const run = await runSetup(config, setup, shape, nextPort(), bare.saturation.requestsPerSecond / 2);
+        runs.get(setup.name)!.push(run);
+        noteTraces(setup.name, run.traces);
+        for (const line of formatRun(label, setup.name, run, bare)) console.log(line);
+      }
+    }
+    const bareRuns = runs.get(BARE)!;
+    figures.set(shape, new Map(setups.map((s) => [s.name, pairedFigures(runs.get(s.name)!, bareRuns)])));
   }
-}
 
-/** The receiver shares core 1 with the load generator, at the lowest priority: on a real deployment it runs elsewhere. */
-async function startSink(): Promise<() => void> {
-  const sink = spawn('taskset', ['-c', '1', 'nice', '-n', '19', process.execPath, SINK], {
-    env: { ...baseEnv, PORT: String(SINK_PORT) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  await new Promise<void>((resolve) => sink.stderr!.once('data', () => resolve()));
-  sink.stderr!.pipe(process.stderr);
-  return () => sink.kill('SIGTERM');
-}
-
-async function main(): Promise<void> {
-  const stopSink = await startSink();
-  console.log(`# http-overhead: ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections, GET ${PATH}`);
-  console.log(`# ${describeMachine(LOAD_TOOL)}`);
-  const results = new Map<string, RoundResult[]>(scenarios.map((s) => [s.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternate the order so slow drift of the machine does not favour one scenario.
-    const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
-    for (const scenario of order) {
-      const r = await runOnce(scenario, 3100 + round);
-      results.get(scenario.name)!.push(r);
-      console.log(
-        `round ${round + 1} ${scenario.name.padEnd(20)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  start ${r.startupMs.toFixed(0)} ms  rss ${r.rssMb.toFixed(0)} MB${r.non2xx ? `  non-2xx ${r.non2xx}` : ''}`,
-      );
+  const memory = new Map<string, MemoryResult>();
+  if (config.rssSeconds > 0) {
+    for (const setup of setups) {
+      const r = await runMemoryPhase(config, setup, nextPort());
+      memory.set(setup.name, r);
+      noteTraces(setup.name, r.traces);
+      console.log(`[memory] ${setup.name.padEnd(22)} RSS ${r.series.map((p) => `${p.rssMb.toFixed(0)}`).join(' -> ')} MB (every ${config.rssSampleSeconds} s, last at the end), ${r.requestsPerSecond.toFixed(0)} req/s`);
+      if (r.traces) console.log(`[memory] ${setup.name.padEnd(22)} ${describeTraceCheck(r.traces)}`);
     }
   }
 
-  stopSink();
-  const med = (name: string, key: keyof RoundResult): number => {
-    const rounds = results.get(name);
-    return rounds === undefined ? Number.NaN : median(rounds.map((r) => r[key]));
-  };
-  const bare = {
-    rps: med('bare', 'requestsPerSecond'),
-    p99: med('bare', 'p99Ms'),
-    start: med('bare', 'startupMs'),
-    rss: med('bare', 'rssMb'),
-  };
   console.log('');
-  console.log('| scenario | req/s | vs bare | p99 ms | vs bare | start-up ms | vs bare | RSS after load MB | vs bare |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const s of scenarios) {
-    const rps = med(s.name, 'requestsPerSecond');
-    const p99 = med(s.name, 'p99Ms');
-    const start = med(s.name, 'startupMs');
-    const rss = med(s.name, 'rssMb');
+  console.log(`Figures: medians over ${config.rounds} round(s) of each run paired with that round's bare run. Added CPU per request = 1e6/rps(setup) - 1e6/rps(bare).`);
+  for (const { shape, title } of SHAPES) {
+    console.log('');
+    for (const line of formatShapeTable(title, figures.get(shape)!)) console.log(line);
+  }
+  if (memory.size > 0) {
+    console.log('');
+    for (const line of formatMemoryTable(config.rssSeconds, memory)) console.log(line);
+  }
+
+  const targets: TargetCheck[] = SHAPES.flatMap(({ shape }) => checkShapeTargets(shape, figures.get(shape)!));
+  if (memory.size > 0) targets.push(...checkRssTargets(new Map([...memory].map(([name, r]) => [name, r.finalRssMb])), config.rssSeconds));
+  else targets.push({ ok: undefined, text: '[service] RSS after sustained load: memory phase skipped (BENCH_RSS_SECONDS=0)' });
+  console.log('');
+  console.log('Targets (issue 10):');
+  for (const t of targets) console.log(formatTarget(t));
+
+  console.log('');
+  for (const [name, checks] of traceChecks) {
+    const bad = checks.filter((c) => !c.ok);
+    const traces = checks.reduce((n, c) => n + c.traces, 0);
+    const answered = checks.reduce((n, c) => n + c.answered, 0);
     console.log(
-      `| ${s.name} | ${rps.toFixed(0)} | ${(rps / bare.rps).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / bare.p99).toFixed(2)} | ${start.toFixed(0)} | +${(start - bare.start).toFixed(0)} | ${rss.toFixed(0)} | +${(rss - bare.rss).toFixed(0)} |`,
+      `${bad.length === 0 ? 'TRACED' : 'NOT TRACED'} ${name}: ${traces} traces for ${answered} answered requests over ${checks.length} runs` +
+        (bad.length === 0 ? ', every run within its in-flight allowance' : `; ${bad.length} run(s) outside it: ${bad.map(describeTraceCheck).join('; ')}`),
     );
   }
-  const off = 'agent, traces off';
-  const traced = 'agent, traced';
-  const ratio = (name: string): number => med(name, 'requestsPerSecond') / bare.rps;
-  const ran = new Set(scenarios.map((s) => s.name));
-  const checks: Array<[string, string, boolean]> = [
-    [off, `throughput >= 0.85 of bare: ${ratio(off).toFixed(3)}`, ratio(off) >= 0.85],
-    [off, `start-up <= bare + 150 ms: +${(med(off, 'startupMs') - bare.start).toFixed(0)} ms`, med(off, 'startupMs') - bare.start <= 150],
-    [off, `RSS after load <= bare + 60 MB: +${(med(off, 'rssMb') - bare.rss).toFixed(1)} MB`, med(off, 'rssMb') - bare.rss <= 60],
-    [traced, `throughput >= 0.55 of bare: ${ratio(traced).toFixed(3)}`, ratio(traced) >= 0.55],
-    [traced, `p99 <= 3 ms: ${med(traced, 'p99Ms').toFixed(2)} ms`, med(traced, 'p99Ms') <= 3],
-    [traced, `RSS after load <= bare + 100 MB: +${(med(traced, 'rssMb') - bare.rss).toFixed(1)} MB`, med(traced, 'rssMb') - bare.rss <= 100],
-  ];
-  console.log('');
-  for (const [name, text, ok] of checks.filter(([name]) => ran.has(name))) console.log(`${ok ? 'MET ' : 'MISS'} ${name}: ${text}`);
+  console.log(`# took ${minutes((performance.now() - started) / 1000)} (estimated ${minutes(estimate.total)})`);
+} finally {
+  receivers.stop();
 }
-
-await main();

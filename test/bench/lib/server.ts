@@ -23,10 +23,13 @@ function getStatus(port: number, path: string): Promise<number> {
   });
 }
 
-/** Starts `node <nodeArgs> <script>` on `core` and waits for the first 200 on `path`. */
+/**
+ * Starts `node <nodeArgs> <script>` on `core` and waits for the first 200 on `path`. The
+ * whole process is pinned (taskset), so work it moves to a thread still counts on that core.
+ */
 export async function startServer(options: {
   script: string;
-  nodeArgs: string[];
+  nodeArgs: readonly string[];
   env: Record<string, string>;
   port: number;
   core: number;
@@ -41,30 +44,34 @@ export async function startServer(options: {
   });
   let exited = false;
   child.once('exit', () => (exited = true));
+  const kill = (): void => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
   for (;;) {
-    if (exited) throw new Error(`${options.script} exited during start-up`);
+    if (exited) throw new Error(`node ${options.nodeArgs.join(' ')} ${options.script} exited during start-up`);
     if ((await getStatus(options.port, options.path)) === 200) break;
     await new Promise((r) => setTimeout(r, 1));
-    if (performance.now() - started > 20_000) throw new Error('server did not answer 200 within 20 s');
+    if (performance.now() - started > 20_000) {
+      kill();
+      throw new Error('server did not answer 200 within 20 s');
+    }
   }
   const startupMs = performance.now() - started;
   return {
     child,
     startupMs,
     rssMb() {
-      const status = readFileSync(`/proc/${childPid(child)}/status`, 'utf8');
+      // taskset execs node, so the child's pid is the server's
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/^VmRSS:\s+(\d+)/m.exec(status)![1]) / 1024;
     },
     async stop() {
+      process.removeListener('exit', kill);
       if (exited) return;
       const done = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await done;
     },
   };
-}
-
-/** The node process under taskset (taskset execs, so the pid is the same). */
-function childPid(child: ChildProcess): number {
-  return child.pid!;
 }

@@ -1,0 +1,16 @@
+import type { BenchConfig } from './bench-config.ts';
+import type { Setup } from './setups.ts';
+
+/** Allowance per server start (start-up, stop) and per load tool start, seconds. */
+const START_S = 1.5;
+/** Typical wait for a traced setup's last exports after its load (dd-trace flushes every 2 s, the NodeSDK every 5 s). */
+const TRACE_WAIT_TYPICAL_S = 3;
+
+/** How long a run of the benchmark takes, in seconds: its rounds on both shapes, then the memory phase. */
+export function estimateRunSeconds(config: BenchConfig, setups: readonly Setup[], shapes: number): { rounds: number; memory: number; total: number } {
+  const traced = setups.filter((s) => s.receiver).length;
+  const perRound = setups.length * (START_S + config.warmupSeconds + config.seconds + config.rateSeconds + 1) + traced * TRACE_WAIT_TYPICAL_S;
+  const rounds = shapes * config.rounds * perRound;
+  const memory = config.rssSeconds > 0 ? setups.length * (START_S + config.rssSeconds) + traced * TRACE_WAIT_TYPICAL_S : 0;
+  return { rounds, memory, total: rounds + memory };
+}
