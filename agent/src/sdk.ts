@@ -90,6 +90,11 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     const traces: Tracing | undefined = tracing
       ? (require('./tracing/tracer-provider.js') as typeof import('./tracing/tracer-provider.js')).createTracing(config, resource, {
           onExportFailure: reportSpanExportTrouble,
+          onEncodeFailure: (err) =>
+            diag.warnOnce(
+              'span encoding',
+              `a span could not be encoded for export and was dropped: ${err instanceof Error ? err.message : String(err)}; such spans are dropped (not logged again)`,
+            ),
         })
       : undefined;
     const tracerProvider = traces?.provider;

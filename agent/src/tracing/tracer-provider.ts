@@ -1,4 +1,3 @@
-import { diag } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanLimits, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -7,6 +6,7 @@ import type { AgentConfig } from '../config.js';
 import { VERSION } from '../version.js';
 import { BATCH_OPTIONS, ENCODED_BATCH_OPTIONS } from './batch-options.js';
 import { LeanTracer } from './lean-tracer.js';
+import type { OtlpSpanProcessorEvents } from './otlp-span-processor.js';
 import { createSampler } from './sampler.js';
 import { ScrubbingSpanProcessor } from './scrubbing-span-processor.js';
 import { createSpanExporter } from './span-exporter.js';
@@ -32,29 +32,21 @@ export interface Tracing {
   readonly serverTracer: LeanTracer;
 }
 
-/** What the processor reports, said once by the agent. */
-export interface TracingEvents {
-  onExportFailure(reason: string): void;
-}
-
 /**
  * The tracer provider for the configured exporter and sampler, or `undefined` when
  * `OTEL_TRACES_EXPORTER=none`. The trace SDK is required only then. OTLP over
  * http/protobuf (the default) goes through the agent's own encoder; JSON and console
- * through the SDK's batch processor and OpenTelemetry's exporters.
+ * through the SDK's batch processor and OpenTelemetry's exporters. `events` are what
+ * the agent's processor reports, for the agent to say once.
  */
-export function createTracing(config: AgentConfig, resource: Resource, events: TracingEvents): Tracing | undefined {
+export function createTracing(config: AgentConfig, resource: Resource, events: OtlpSpanProcessorEvents): Tracing | undefined {
   if (config.tracesExporter === 'none') return undefined;
   const { BatchSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   let processor: SpanProcessor;
   if (config.tracesExporter === 'otlp' && config.tracesProtocol === 'http/protobuf') {
     const { createOtlpHttpDelegate } = require('./otlp/otlp-http-delegate.js') as typeof import('./otlp/otlp-http-delegate.js');
     const { OtlpProtobufSpanProcessor } = require('./otlp-span-processor.js') as typeof import('./otlp-span-processor.js');
-    processor = new OtlpProtobufSpanProcessor(createOtlpHttpDelegate(config.tracesUrl), ENCODED_BATCH_OPTIONS, {
-      onExportFailure: events.onExportFailure,
-      onEncodeFailure: (err) =>
-        diag.error(`twinkle: a span could not be encoded and is dropped: ${err instanceof Error ? err.message : String(err)}`),
-    });
+    processor = new OtlpProtobufSpanProcessor(createOtlpHttpDelegate(config.tracesUrl), ENCODED_BATCH_OPTIONS, events);
   } else {
     processor = new ScrubbingSpanProcessor(new BatchSpanProcessor({ exporter: createSpanExporter(config)!, ...BATCH_OPTIONS }));
   }
