@@ -23,6 +23,8 @@ export interface OtlpReceiver {
   /** Request bodies (JSON as text; protobuf as latin1 text, where strings stand as they are) for "never contains" checks. */
   readonly bodies: string[];
   readonly requests: number;
+  /** The most export requests that were open at the same time. */
+  readonly maxConcurrent: number;
   /** Resolves once `predicate` holds over the received spans. */
   waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
   close(): Promise<void>;
@@ -60,15 +62,24 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
 }
 
-/** Starts the receiver. `status` lets a test make it refuse exports. */
-export async function startOtlpReceiver(options: { status?: number; hang?: boolean } = {}): Promise<OtlpReceiver> {
+/**
+ * Starts the receiver. `status` makes it refuse exports, `hang` accept them and never
+ * answer, `delayMs` answer each that much later (spans count once answered).
+ */
+export async function startOtlpReceiver(options: { status?: number; hang?: boolean; delayMs?: number } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const bodies: string[] = [];
   let requests = 0;
+  let open = 0;
+  let maxConcurrent = 0;
   const waiter = createWaiter(spans, (all) => all.map((s) => s.name).join(', '));
   const server: Server = createServer(async (req, res) => {
     requests++;
+    open++;
+    maxConcurrent = Math.max(maxConcurrent, open);
+    res.once('close', () => open--);
     const body = await readBody(req);
+    if (options.delayMs !== undefined) await new Promise((r) => setTimeout(r, options.delayMs));
     if (req.url !== '/v1/traces' || req.method !== 'POST') {
       res.statusCode = 404;
       return res.end();
@@ -126,6 +137,9 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
     bodies,
     get requests() {
       return requests;
+    },
+    get maxConcurrent() {
+      return maxConcurrent;
     },
     waitFor: waiter.waitFor,
     close: () => closeServer(server),
