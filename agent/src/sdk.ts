@@ -9,7 +9,7 @@
 import { context, createNoopMeter, metrics, propagation, trace, type MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InstrumentType, MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { INSTRUMENTATION_SCOPE } from '@twinkle/semconv';
 import type { AgentConfig } from './config.js';
 import type { AgentDiag } from './diag.js';
@@ -108,22 +108,25 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     }
 
     let prometheus: PrometheusEndpoint | undefined;
-    const readers: IMetricReader[] = [];
-    if (config.metricsExporter === 'prometheus') {
-      prometheus = createPrometheusEndpoint();
-      readers.push(prometheus.exporter);
-    } else if (config.metricsExporter === 'otlp') {
-      readers.push(createOtlpMetricReader(config));
+    let reader: IMetricReader | undefined;
+    let httpMetrics: HttpServerMetrics | undefined;
+    if (config.metricsExporter !== 'none') {
+      // The HTTP metrics are kept by the agent and collected through the reader, in the
+      // temporality the reader asks for (Prometheus: cumulative).
+      httpMetrics = createHttpServerMetrics(() => reader?.selectAggregationTemporality(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE);
+      if (config.metricsExporter === 'prometheus') {
+        prometheus = createPrometheusEndpoint([httpMetrics.producer]);
+        reader = prometheus.exporter;
+      } else {
+        reader = createOtlpMetricReader(config, [httpMetrics.producer]);
+      }
     }
     let meterProvider: MeterProvider | undefined;
-    let httpMetrics: HttpServerMetrics | undefined;
-    if (readers.length > 0) {
-      meterProvider = new MeterProvider({ resource, readers });
+    if (reader !== undefined) {
+      meterProvider = new MeterProvider({ resource, readers: [reader] });
       metrics.setGlobalMeterProvider(meterProvider);
       undo.push(() => metrics.disable());
-      const meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE, VERSION);
-      registerRuntimeMetrics(meter);
-      httpMetrics = createHttpServerMetrics(meter);
+      registerRuntimeMetrics(meterProvider.getMeter(INSTRUMENTATION_SCOPE, VERSION));
     }
 
     // Sentry is a subsystem of its own: if it cannot start, metrics and traces still run.

@@ -1,6 +1,17 @@
-import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type CollectionResult,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+  type MetricProducer,
+} from '@opentelemetry/sdk-metrics';
 import {
   HTTP_METHODS,
+  INSTRUMENTATION_SCOPE,
   LABEL_METHOD,
   LABEL_ROUTE,
   LABEL_STATUS_CODE,
@@ -8,65 +19,158 @@ import {
   METRIC_HTTP_REQUEST_DURATION,
   METRIC_HTTP_REQUESTS,
 } from '@twinkle/semconv';
+import { VERSION } from '../version.js';
+import { HistogramPoint } from './histogram-point.js';
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
+const METHOD_INDEX: ReadonlyMap<string, number> = new Map(HTTP_METHODS.map((m, i) => [m, i]));
+const METHOD_SLOTS = HTTP_METHODS.length + 1;
+const BOUNDARIES: readonly number[] = [...METRIC_HTTP_REQUEST_DURATION.buckets];
+/** sdk-metrics' default cardinality limit per metric: the 2000th label set and later share one overflow series. */
+const CARDINALITY_LIMIT = 2000;
+const OVERFLOW_ATTRIBUTES: Attributes = { 'otel.metric.overflow': true };
 
 /** The fixed-name HTTP server histogram and counter of DESIGN.md's metric table. */
 export interface HttpServerMetrics {
   /** Records one finished request. `route` is a registered pattern or ROUTE_UNMATCHED. */
   record(method: string, route: string, statusCode: number, seconds: number): void;
+  /** What a metric reader collects them through (`metricProducers`). */
+  readonly producer: MetricProducer;
 }
 
-/** One label set seen so far: its attributes object (reused for every record) and its request count. */
+/** One label set: its attributes, built once, and its histogram (whose count is also the counter's value). */
 interface Series {
   readonly attributes: Attributes;
-  count: number;
+  readonly point: HistogramPoint;
+  /** Reported by the collection before the last one (a delta then starts where that one ended). */
+  reportedLast: boolean;
 }
 
 /**
- * Creates `http_request_duration_seconds` and `http_requests_total` on `meter`.
- *
- * Every request is one histogram record. The counter is an observable counter over the
- * counts kept per label set here: a second synchronous instrument would hash the same
- * attributes again on every request (sort + JSON in sdk-metrics), measured at ~3% of a
- * bare Hono server's CPU. The label sets are bounded (route patterns x methods x status
- * codes), and each one's attributes object is built once and reused.
+ * `http_request_duration_seconds` and `http_requests_total`, kept by the agent and handed
+ * to the metrics SDK's reader as a `MetricProducer`, in the SDK's own data model. Through
+ * the SDK's synchronous instruments every request paid for hashing its attributes
+ * (sorting the keys and JSON.stringify, in sdk-metrics' AttributeHashMap), measured as
+ * the largest single cost of the metrics-only mode on a service-shaped app; here a
+ * request costs two map lookups on values the route instrumentation and Node already
+ * hold, and the histogram arithmetic of the SDK (a test holds the collected data and the
+ * Prometheus text equal to the SDK's). The counter is the histogram's count, so the two
+ * always agree within one scrape. `temporality` is the reader's choice for both.
  */
-export function createHttpServerMetrics(meter: Meter): HttpServerMetrics {
-  const duration: Histogram = meter.createHistogram(METRIC_HTTP_REQUEST_DURATION.name, {
-    description: METRIC_HTTP_REQUEST_DURATION.description,
-    advice: { explicitBucketBoundaries: [...METRIC_HTTP_REQUEST_DURATION.buckets] },
-  });
-  const series = new Map<string, Series>();
-  meter
-    .createObservableCounter(METRIC_HTTP_REQUESTS.name, { description: METRIC_HTTP_REQUESTS.description })
-    .addCallback(async (result) => {
-      // Observe in the same turn of the event loop in which sdk-metrics then reads the
-      // histogram: the event-loop-lag callback makes every collection wait for the
-      // check phase, and requests finishing in between would leave this counter behind
-      // the histogram's _count in one scrape.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      for (const s of series.values()) result.observe(s.count, s.attributes);
-    });
+export function createHttpServerMetrics(temporality: () => AggregationTemporality = () => AggregationTemporality.CUMULATIVE): HttpServerMetrics {
+  // route -> (status code x method slot) -> series
+  const byRoute = new Map<string, Map<number, Series>>();
+  const all: Series[] = [];
+  /** Label sets in the order of their first value since the last collection (a delta's order). */
+  let recent: Series[] = [];
+  let overflow: Series | undefined;
+  let lastCollection: HrTime | undefined;
+
+  const newSeries = (attributes: Attributes): Series => {
+    const series = { attributes, point: new HistogramPoint(BOUNDARIES), reportedLast: false };
+    all.push(series);
+    return series;
+  };
+
+  const seriesFor = (method: string, route: string, statusCode: number): Series => {
+    let routes = byRoute.get(route);
+    if (routes === undefined) {
+      routes = new Map();
+      byRoute.set(route, routes);
+    }
+    const slot = METHOD_INDEX.get(method) ?? HTTP_METHODS.length;
+    const key = statusCode * METHOD_SLOTS + slot;
+    let series = routes.get(key);
+    if (series === undefined) {
+      if (all.length >= CARDINALITY_LIMIT - 1) return (overflow ??= newSeries(OVERFLOW_ATTRIBUTES));
+      series = newSeries({
+        [LABEL_METHOD]: slot < HTTP_METHODS.length ? method : METHOD_OTHER,
+        [LABEL_ROUTE]: route,
+        [LABEL_STATUS_CODE]: String(statusCode),
+      });
+      routes.set(key, series);
+    }
+    return series;
+  };
+
+  const collect = (): MetricData[] => {
+    // As sdk-metrics' MetricCollector: the collection's time is the wall clock's.
+    const now = millisToHrTime(Date.now());
+    const delta = temporality() === AggregationTemporality.DELTA;
+    const aggregationTemporality = delta ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+    const histogramPoints: Array<DataPoint<Histogram>> = [];
+    const counterPoints: Array<DataPoint<number>> = [];
+    if (delta) for (const series of all) if (series.point.pendingCount === 0) series.reportedLast = false;
+    for (const series of delta ? recent : all) {
+      const p = series.point;
+      if (p.startTime === undefined) continue;
+      if (delta) {
+        // Only label sets recorded since the last collection; one reported then starts
+        // where that collection ended (sdk-metrics' TemporalMetricProcessor.calibrateStartTime).
+        const reportedLast = series.reportedLast;
+        series.reportedLast = true;
+        const startTime = reportedLast && lastCollection !== undefined ? lastCollection : p.pendingStart!;
+        const value = {
+          min: p.pendingMin,
+          max: p.pendingMax,
+          sum: p.pendingSum,
+          buckets: { boundaries: [...BOUNDARIES], counts: [...p.pendingCounts] },
+          count: p.pendingCount,
+        };
+        histogramPoints.push({ attributes: series.attributes, startTime, endTime: now, value });
+        counterPoints.push({ attributes: series.attributes, startTime, endTime: now, value: p.pendingCount });
+      } else {
+        p.mergePending();
+        const value = {
+          min: p.hasMinMax ? p.min : undefined,
+          max: p.hasMinMax ? p.max : undefined,
+          sum: p.sum,
+          buckets: { boundaries: [...BOUNDARIES], counts: [...p.counts] },
+          count: p.count,
+        };
+        histogramPoints.push({ attributes: series.attributes, startTime: p.startTime, endTime: now, value });
+        counterPoints.push({ attributes: series.attributes, startTime: p.startTime, endTime: now, value: p.count });
+      }
+    }
+    for (const series of recent) series.point.mergePending();
+    recent = [];
+    lastCollection = now;
+    if (histogramPoints.length === 0) return [];
+    return [
+      {
+        descriptor: { name: METRIC_HTTP_REQUEST_DURATION.name, description: METRIC_HTTP_REQUEST_DURATION.description, unit: '', valueType: ValueType.DOUBLE },
+        aggregationTemporality,
+        dataPointType: DataPointType.HISTOGRAM,
+        dataPoints: histogramPoints,
+      },
+      {
+        descriptor: { name: METRIC_HTTP_REQUESTS.name, description: METRIC_HTTP_REQUESTS.description, unit: '', valueType: ValueType.DOUBLE },
+        aggregationTemporality,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: counterPoints,
+      },
+    ];
+  };
+
   return {
     record(method, route, statusCode, seconds) {
-      const label = normalizeMethod(method);
-      const key = `${label} ${statusCode} ${route}`;
-      let s = series.get(key);
-      if (s === undefined) {
-        s = {
-          attributes: { [LABEL_METHOD]: label, [LABEL_ROUTE]: route, [LABEL_STATUS_CODE]: String(statusCode) },
-          count: 0,
+      const series = seriesFor(method, route, statusCode);
+      if (series.point.pendingCount === 0 && seconds >= 0) recent.push(series);
+      series.point.record(seconds, Date.now());
+    },
+    producer: {
+      async collect(): Promise<CollectionResult> {
+        return {
+          resourceMetrics: { resource: undefined as never, scopeMetrics: [{ scope: { name: INSTRUMENTATION_SCOPE, version: VERSION }, metrics: collect() }] },
+          errors: [],
         };
-        series.set(key, s);
-      }
-      s.count++;
-      duration.record(seconds, s.attributes);
+      },
     },
   };
 }
 
 /** Keeps the method label bounded: unknown methods become `_OTHER`. */
 export function normalizeMethod(method: string): string {
-  return KNOWN_METHODS.has(method) ? method : METHOD_OTHER;
+  return METHOD_INDEX.has(method) ? method : METHOD_OTHER;
 }
+

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { AgentDiag } from '../diag.js';
 import { markAgentServer } from '../server/agent-servers.js';
 
@@ -18,10 +19,16 @@ export interface PrometheusEndpoint {
 
 /**
  * Creates the exporter as a pull reader: no server of its own, no `target_info`, no
- * `otel_scope_*` labels, so the text carries exactly the metric families of DESIGN.md.
+ * `otel_scope_*` labels, so the text carries exactly the metric families of DESIGN.md;
+ * `producers` add metrics kept outside the SDK's instruments.
  */
-export function createPrometheusEndpoint(): PrometheusEndpoint {
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
+export function createPrometheusEndpoint(producers: MetricProducer[] = []): PrometheusEndpoint {
+  const exporter = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    withoutTargetInfo: true,
+    metricProducers: producers,
+  });
   let server: Server | undefined;
 
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
