@@ -26,6 +26,10 @@ await build({
   target: 'node22',
   mainFields: ['main'],
   external: ['import-in-the-middle', 'import-in-the-middle/*', 'require-in-the-middle', '@sentry/*'],
+  // import('http') (otlp-exporter-base loads its transport so) becomes a require behind a
+  // promise: code compiled with vm.Script cannot import() without an experimental loader
+  // hook that prints a warning into the host's stderr.
+  supported: { 'dynamic-import': false },
   sourcemap: 'linked',
   logLevel: 'warning',
   legalComments: 'none',

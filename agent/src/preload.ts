@@ -11,7 +11,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, s
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants as vmConstants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 
 const BUNDLE = join(__dirname, 'register.bundle.js');
 
@@ -80,11 +80,8 @@ function runBundle(): boolean {
     // names the file, with what else V8 checks (its version, the flags).
     name = `${hash('sha1', `${process.version}|${process.arch}|${process.execArgv.join(' ')}|${source}`)}.bin`;
     cached = readCache(name);
-    script = new Script(Module.wrap(source), {
-      filename: BUNDLE,
-      cachedData: cached,
-      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    // The bundle has no import(): see agent/scripts/bundle.mjs.
+    script = new Script(Module.wrap(source), { filename: BUNDLE, cachedData: cached });
   } catch {
     return false;
   }

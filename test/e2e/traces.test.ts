@@ -180,4 +180,9 @@ describe.each([
     expect(receiver.spans.some((s) => String(s.attributes['url.path']).startsWith('/metrics'))).toBe(false);
     expect(app.jsonLines().some((l) => l.path === '/metrics')).toBe(false);
   });
+
+  it('writes nothing of its own to stderr while it exports (no warning from Node or a dependency)', async () => {
+    await serverSpan('/payments/1');
+    for (const process_ of [app, downstream]) expect(process_.stderr().trim().split('\n')).toEqual([`LISTENING ${process_.port}`]);
+  });
 });
