@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Abi, Hex } from 'viem';
 
@@ -56,16 +57,18 @@ function packageVersion(name: string): string {
  * downloaded) against the pinned `@openzeppelin/contracts`, and cached in token/.cache
  * under a key of the compiler and library versions, the source and the settings: a
  * changed source is compiled again, an unchanged one is read back in milliseconds.
+ * `sourceFile` and `cacheDir` point elsewhere (a test compiling a changed copy).
  */
-export function loadTokenArtifact(): LoadedArtifact {
+export function loadTokenArtifact(options: { sourceFile?: string; cacheDir?: string } = {}): LoadedArtifact {
   const started = performance.now();
-  const source = readFileSync(SOURCE_FILE, 'utf8');
+  const cacheDir = options.cacheDir ?? CACHE_DIR;
+  const source = readFileSync(options.sourceFile ?? SOURCE_FILE, 'utf8');
   const solcVersion = packageVersion('solc');
   const key = createHash('sha256')
     .update(JSON.stringify({ solc: solcVersion, openzeppelin: packageVersion('@openzeppelin/contracts'), source, settings: SETTINGS }))
     .digest('hex')
     .slice(0, 24);
-  const file = `${CACHE_DIR}${CONTRACT}-${key}.json`;
+  const file = join(cacheDir, `${CONTRACT}-${key}.json`);
   try {
     const artifact = JSON.parse(readFileSync(file, 'utf8')) as TokenArtifact;
     return { artifact, from: 'cache', ms: performance.now() - started, file };
@@ -73,7 +76,7 @@ export function loadTokenArtifact(): LoadedArtifact {
     // Not built for this input yet (or a partial file from an older layout): compile.
   }
   const artifact = compile(source, key);
-  mkdirSync(CACHE_DIR, { recursive: true });
+  mkdirSync(cacheDir, { recursive: true });
   // Written under a temporary name and renamed, so a concurrent reader never sees half a file.
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify(artifact));

@@ -1,4 +1,4 @@
-import { createWalletClient, defineChain, http, publicActions, type Address, type Hex, type LocalAccount } from 'viem';
+import { createWalletClient, defineChain, getAddress, http, publicActions, type Address, type Hex, type LocalAccount } from 'viem';
 import { loadTokenArtifact } from './artifact.js';
 import { TWINKLE_USD } from './twinkle-usd.js';
 
@@ -44,7 +44,7 @@ export async function deployToken(options: DeployTokenOptions): Promise<Deployed
   const receipt = await client.waitForTransactionReceipt({ hash: transactionHash, timeout: options.timeoutMs ?? 30_000 });
   if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`the Twinkle USD deployment ${transactionHash} reverted`);
   return {
-    address: receipt.contractAddress,
+    address: getAddress(receipt.contractAddress),
     chainId,
     name: TWINKLE_USD.name,
     version: TWINKLE_USD.version,
