@@ -226,6 +226,12 @@ describe('facilitator on a real Anvil chain with Twinkle USD, and Redis', () => 
     expect(spans.find((s) => s.name === 'settlement subscription' && s.status.code === 2)!.status.message).toBe('insufficient balance (ERC20InsufficientBalance)');
   });
 
+  it('settles an authorization valid until the end of uint256 (its Redis claim is capped, not refused)', async () => {
+    const { status, body } = await postJson(`${facilitator.url}/settle`, { type: 'direct', ...(await signed(3n, { validBefore: UINT256_MAX })) });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.status).toBe('success');
+  });
+
   it('settles the same authorization once: the replay is refused (409) and sends no second transaction', async () => {
     const request = { type: 'direct', ...(await signed(77n)) };
     const payeeBefore = await chain.balanceOf(payee());
@@ -284,7 +290,7 @@ describe('facilitator on a real Anvil chain with Twinkle USD, and Redis', () => 
     const s = await scrape(facilitator.url);
     for (const type of TYPES) expect(settlements(s, 'success', type), type).toBeGreaterThan(0);
     expect(settlements(s, 'failure', 'subscription')).toBe(2);
-    expect(valueOf(s, 'twinkle_settlement_duration_seconds_count', { status: 'success' })).toBeGreaterThanOrEqual(29);
+    expect(valueOf(s, 'twinkle_settlement_duration_seconds_count', { status: 'success' })).toBeGreaterThanOrEqual(30);
   });
 });
 

@@ -15,6 +15,9 @@ export type ClaimRecord =
   /** Its transaction was broadcast. */
   | { readonly kind: 'sent'; readonly transaction: Hex };
 
+/** The longest a claim is kept (a year): an authorization valid longer is still refused by the token after a replay. */
+const MAX_CLAIM_SECONDS = 365n * 86_400n;
+
 /** Compare-and-delete: gives a claim back only if it still holds what was read. */
 const DELETE_IF_UNCHANGED = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
@@ -35,7 +38,8 @@ export class AuthorizationClaims {
 
   /** True when this call claimed the authorization, false when it was claimed before. */
   async claim(authorization: PaymentAuthorization, nowSeconds: bigint): Promise<boolean> {
-    const ttl = Number(authorization.validBefore - nowSeconds) + 86_400;
+    // A day past expiry, but never beyond what Redis takes (validBefore may be any uint256).
+    const ttl = Number(authorization.validBefore - nowSeconds > MAX_CLAIM_SECONDS ? MAX_CLAIM_SECONDS : authorization.validBefore - nowSeconds) + 86_400;
     const reply = await this.command(this.redis.set(claimKey(authorization), `claimed:${Date.now()}`, 'EX', ttl, 'NX'));
     return reply === 'OK';
   }
