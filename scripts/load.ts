@@ -1,31 +1,41 @@
 /**
  * `npm run load`: realistic traffic at the running services for a bounded time, so every
  * panel of the monitoring guide's dashboards has data: payment reads and writes (some
- * invalid, some unknown), settlements of each type through the API and straight to the
- * facilitator (some failing on chain, some with bad signatures), and verifications.
+ * invalid, some unknown), token payments of each type settled through the API and straight
+ * at the facilitator (some failing on chain: a payer without tokens, an amount above the
+ * balance; some refused: bad signatures), and verifications. Amounts are in the token's base
+ * units (6 decimals: 10000 is 0.01 tUSD).
  *
  *   LOAD_SECONDS (60), API_URL (http://127.0.0.1:3000), FACILITATOR_URL (http://127.0.0.1:3001),
- *   LOAD_API_RPS (3: the API allows 200 requests a minute per client), LOAD_FACILITATOR_RPS (5)
+ *   LOAD_API_RPS (2.5: HTTP requests a second; the API allows 200 a minute per client, this is 150),
+ *   LOAD_FACILITATOR_RPS (5), LOAD_PAYER_PRIVATE_KEY (default: Anvil's development account 1,
+ *   which `npm start` gives a million tUSD)
  */
-import { signAuthorization } from '@twinkle/facilitator/authorization';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { signAuthorization, type TokenDomain } from '@twinkle/facilitator/authorization';
+import type { Hex } from 'viem';
+import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 
 const seconds = Number(process.env.LOAD_SECONDS ?? 60);
 const apiUrl = process.env.API_URL ?? 'http://127.0.0.1:3000';
 const facilitatorUrl = process.env.FACILITATOR_URL ?? 'http://127.0.0.1:3001';
-const apiRps = Number(process.env.LOAD_API_RPS ?? 3);
+const apiRps = Number(process.env.LOAD_API_RPS ?? 2.5);
 const facilitatorRps = Number(process.env.LOAD_FACILITATOR_RPS ?? 5);
 
+/** Anvil's default development mnemonic: published test keys, for a local chain only. */
+const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
 const TYPES = ['paywall', 'paywall', 'paywall', 'subscription', 'subscription', 'direct'] as const;
-/** More than the facilitator's dev account holds: the node refuses it, a settlement failure. */
+/** More than any account holds: the token refuses it (insufficient balance), a settlement failure. */
 const TOO_MUCH = 10n ** 30n;
 const statuses = new Map<string, number>();
-// The payer only signs; a fresh key each run.
-const payer = privateKeyToAccount(generatePrivateKey());
+const payer = process.env.LOAD_PAYER_PRIVATE_KEY ? privateKeyToAccount(process.env.LOAD_PAYER_PRIVATE_KEY as Hex) : mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 1 });
+// Holds no tokens: its payments fail on chain. A fresh key (and payee) each run.
+const unfunded = privateKeyToAccount(generatePrivateKey());
 const payee = privateKeyToAccount(generatePrivateKey()).address;
 const paymentIds: string[] = [];
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+/** 0.01 to 10 tUSD, in base units. */
+const amount = (): bigint => BigInt(10_000 + Math.floor(Math.random() * 9_990_000));
 
 async function call(service: string, url: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   try {
@@ -39,43 +49,59 @@ async function call(service: string, url: string, body?: unknown): Promise<{ sta
   }
 }
 
-async function apiRequest(chainId: number): Promise<void> {
-  const roll = Math.random();
-  if (roll < 0.3) await call('api', `${apiUrl}/payments?limit=${1 + Math.floor(Math.random() * 20)}`);
-  else if (roll < 0.5 && paymentIds.length > 0) await call('api', `${apiUrl}/payments/${pick(paymentIds)}`);
-  else if (roll < 0.55) await call('api', `${apiUrl}/payments/${900_000_000 + Math.floor(Math.random() * 1000)}`);
-  else if (roll < 0.6) await call('api', `${apiUrl}/payments`, { type: 'paywall', amount: 'lots', payer: payer.address, payee });
-  else {
-    const type = pick(TYPES);
-    const value = Math.random() < 0.1 ? TOO_MUCH : BigInt(1 + Math.floor(Math.random() * 10_000));
-    const created = await call('api', `${apiUrl}/payments`, { type, amount: value.toString(), payer: payer.address, payee, memo: 'load' });
-    if (created.status !== 201) return;
-    paymentIds.push(created.body.id);
-    await call('api', `${apiUrl}/payments/${created.body.id}/settle`, await signAuthorization(payer, { to: payee, value }, chainId));
-  }
+/** One step of traffic: how many HTTP requests it makes (for the pacing), and the requests. */
+interface Step {
+  readonly requests: number;
+  run(): Promise<void>;
 }
 
-async function facilitatorRequest(chainId: number): Promise<void> {
+function apiStep(domain: TokenDomain): Step {
+  const roll = Math.random();
+  if (roll < 0.3) return { requests: 1, run: async () => void (await call('api', `${apiUrl}/payments?limit=${1 + Math.floor(Math.random() * 20)}`)) };
+  if (roll < 0.5 && paymentIds.length > 0) return { requests: 1, run: async () => void (await call('api', `${apiUrl}/payments/${pick(paymentIds)}`)) };
+  if (roll < 0.55) return { requests: 1, run: async () => void (await call('api', `${apiUrl}/payments/${900_000_000 + Math.floor(Math.random() * 1000)}`)) };
+  if (roll < 0.6) return { requests: 1, run: async () => void (await call('api', `${apiUrl}/payments`, { type: 'paywall', amount: 'lots', payer: payer.address, payee })) };
+  return {
+    requests: 2,
+    async run() {
+      const from = Math.random() < 0.1 ? unfunded : payer;
+      const value = amount();
+      const created = await call('api', `${apiUrl}/payments`, { type: pick(TYPES), amount: value.toString(), payer: from.address, payee, memo: 'load' });
+      if (created.status !== 201) return;
+      paymentIds.push(created.body.id);
+      await call('api', `${apiUrl}/payments/${created.body.id}/settle`, await signAuthorization(from, { to: payee, value }, domain));
+    },
+  };
+}
+
+function facilitatorStep(domain: TokenDomain): Step {
   const roll = Math.random();
   const type = pick(TYPES);
-  if (roll < 0.15) {
-    await call('facilitator', `${facilitatorUrl}/verify`, { type, ...(await signAuthorization(payer, { to: payee, value: 100n }, chainId)) });
-  } else if (roll < 0.22) {
-    const other = await signAuthorization(privateKeyToAccount(generatePrivateKey()), { to: payee, value: 100n }, chainId);
-    await call('facilitator', `${facilitatorUrl}/settle`, { type, authorization: { ...other.authorization, from: payer.address }, signature: other.signature });
-  } else {
-    const value = Math.random() < 0.08 ? TOO_MUCH : BigInt(1 + Math.floor(Math.random() * 10_000));
-    await call('facilitator', `${facilitatorUrl}/settle`, { type, ...(await signAuthorization(payer, { to: payee, value }, chainId)) });
-  }
+  return {
+    requests: 1,
+    async run() {
+      if (roll < 0.15) {
+        await call('facilitator', `${facilitatorUrl}/verify`, { type, ...(await signAuthorization(payer, { to: payee, value: amount() }, domain)) });
+      } else if (roll < 0.22) {
+        const other = await signAuthorization(privateKeyToAccount(generatePrivateKey()), { to: payee, value: 100n }, domain);
+        await call('facilitator', `${facilitatorUrl}/settle`, { type, authorization: { ...other.authorization, from: payer.address }, signature: other.signature });
+      } else {
+        const value = Math.random() < 0.08 ? TOO_MUCH : amount();
+        await call('facilitator', `${facilitatorUrl}/settle`, { type, ...(await signAuthorization(payer, { to: payee, value }, domain)) });
+      }
+    },
+  };
 }
 
-/** Fires `rps` requests a second (without waiting for answers) until the deadline. */
-async function pace(rps: number, deadline: number, request: () => Promise<void>): Promise<void> {
+/** Starts steps (without waiting for answers) at `rps` HTTP requests a second until the deadline. */
+async function pace(rps: number, deadline: number, step: () => Step): Promise<void> {
   const inFlight = new Set<Promise<void>>();
-  for (let next = Date.now(); Date.now() < deadline; next += 1000 / rps) {
+  for (let next = Date.now(); Date.now() < deadline; ) {
     const wait = next - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const p = request().finally(() => inFlight.delete(p));
+    const { requests, run } = step();
+    next += (requests * 1000) / rps;
+    const p = run().finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
   await Promise.all(inFlight);
@@ -87,7 +113,18 @@ if (!Number.isInteger(chainId)) {
   process.stderr.write(`[load] the facilitator at ${facilitatorUrl} did not answer (is \`npm start\` running?)\n`);
   process.exit(1);
 }
-process.stderr.write(`[load] ${seconds} s: API ${apiRps}/s at ${apiUrl}, facilitator ${facilitatorRps}/s at ${facilitatorUrl} (chain ${chainId})\n`);
+const token = info.body.token as { address: `0x${string}`; name: string; version: string } | null;
+if (token === null) {
+  process.stderr.write('[load] the facilitator has no token configured (TOKEN_ADDRESS); `npm start` deploys one on its Anvil chain\n');
+  process.exit(1);
+}
+const domain: TokenDomain = { name: token.name, version: token.version, chainId, verifyingContract: token.address };
+const funded = await call('facilitator', `${facilitatorUrl}/verify`, { type: 'paywall', ...(await signAuthorization(payer, { to: payee, value: 10_000_000n }, domain)) });
+if (funded.status !== 200) {
+  process.stderr.write(`[load] the payer ${payer.address} cannot pay 10 ${token.name} on ${token.address}: ${JSON.stringify(funded.body)}\n`);
+  process.exit(1);
+}
+process.stderr.write(`[load] ${seconds} s: API ${apiRps} requests/s at ${apiUrl}, facilitator ${facilitatorRps}/s at ${facilitatorUrl} (chain ${chainId}, ${token.name} at ${token.address}, payer ${payer.address})\n`);
 const deadline = Date.now() + seconds * 1000;
-await Promise.all([pace(apiRps, deadline, () => apiRequest(chainId)), pace(facilitatorRps, deadline, () => facilitatorRequest(chainId))]);
+await Promise.all([pace(apiRps, deadline, () => apiStep(domain)), pace(facilitatorRps, deadline, () => facilitatorStep(domain))]);
 process.stderr.write(`[load] done: ${[...statuses].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}\n`);

@@ -1,19 +1,24 @@
 /**
  * `npm start`: both services under `node --import @twinkle/agent`, with a local Anvil chain
- * when `RPC_URL` is not set. Prints where the metrics, health checks and traces are.
- * Ctrl-C (or SIGTERM) stops the services gracefully, then the chain.
+ * and the Twinkle USD token deployed on it when `RPC_URL` is not set. Prints where the
+ * metrics, health checks and traces are. Ctrl-C (or SIGTERM) stops the services
+ * gracefully, then the chain.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deployToken } from '@twinkle/token/deploy';
+import { privateKeyToAccount } from 'viem/accounts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env: Record<string, string | undefined> = { ...process.env };
 const apiPort = env.API_PORT ?? '3000';
 const facilitatorPort = env.FACILITATOR_PORT ?? '3001';
 const children: ChildProcess[] = [];
+/** What each of Anvil's development accounts holds: a million tUSD, in base units (6 decimals). */
+const TOKENS_EACH = 1_000_000n * 10n ** 6n;
 let stopping = false;
 
 function say(line: string): void {
@@ -40,12 +45,19 @@ async function startAnvil(): Promise<void> {
   children.push(anvil);
   const url = `http://127.0.0.1:${port}`;
   await waitForRpc(url);
-  const { private_keys: keys, available_accounts: accounts } = JSON.parse(readFileSync(configOut, 'utf8')) as { private_keys: string[]; available_accounts: string[] };
+  const { private_keys: keys, available_accounts: accounts } = JSON.parse(readFileSync(configOut, 'utf8')) as { private_keys: `0x${string}`[]; available_accounts: `0x${string}`[] };
   env.RPC_URL = url;
   env.CHAIN_ID ??= '31337';
   // Anvil's development accounts are public test keys: never use them on a real chain.
   env.FACILITATOR_PRIVATE_KEY ??= keys[0];
-  say(`RPC_URL not set: started a local Anvil chain at ${url} (chain ${env.CHAIN_ID}); the facilitator settles from its funded dev account ${accounts[0]}`);
+  say(`RPC_URL not set: started a local Anvil chain at ${url} (chain ${env.CHAIN_ID}); the facilitator pays gas from its dev account ${accounts[0]}`);
+  // Deployed first by the first account, so it lands at the same address on every fresh chain.
+  const token = await deployToken({ rpcUrl: url, deployer: privateKeyToAccount(keys[0]!), holders: accounts, amountEach: TOKENS_EACH });
+  env.TOKEN_ADDRESS = token.address;
+  env.TOKEN_NAME = token.name;
+  env.TOKEN_VERSION = token.version;
+  const build = token.build.from === 'compiled' ? `compiled with solc ${token.build.compiler} in ${(token.build.ms / 1000).toFixed(1)} s` : 'compiled output from token/.cache';
+  say(`token        ${token.name} (${token.symbol}, ${token.decimals} decimals) at ${token.address} (${build}); ${TOKENS_EACH / 10n ** BigInt(token.decimals)} ${token.symbol} minted to each dev account (TOKEN_ADDRESS)`);
 }
 
 function startService(name: string, dir: string, port: string, extra: Record<string, string>): void {

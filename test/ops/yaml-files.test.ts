@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { getContractAddress } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { OPS_DIR, opsPath } from './helpers/paths.js';
 
@@ -43,6 +45,7 @@ interface ComposeService {
   ports?: string[];
   volumes?: string[];
   networks?: { default?: { aliases?: string[] } };
+  depends_on?: Record<string, unknown>;
 }
 
 interface Probe {
@@ -74,8 +77,17 @@ describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
 
     it('runs the whole stack', () => {
       expect(Object.keys(services).sort()).toEqual(
-        ['anvil', 'api', 'collector', 'facilitator', 'grafana', 'jaeger', 'npm-build', 'postgres', 'prometheus', 'redis'].sort(),
+        ['anvil', 'api', 'collector', 'facilitator', 'grafana', 'jaeger', 'npm-build', 'postgres', 'prometheus', 'redis', 'token'].sort(),
       );
+    });
+
+    it('deploys the token before the facilitator starts, where the facilitator looks for it', () => {
+      const token = services.token;
+      expect(token?.command).toBe('node scripts/deploy-token.ts');
+      expect(token?.environment?.RPC_URL).toBe(services.facilitator?.environment?.RPC_URL);
+      const deployer = privateKeyToAccount(token?.environment?.DEPLOYER_PRIVATE_KEY as `0x${string}`).address;
+      expect(services.facilitator?.environment?.TOKEN_ADDRESS).toBe(getContractAddress({ from: deployer, nonce: 0n }));
+      expect(services.facilitator?.depends_on?.token).toEqual({ condition: 'service_completed_successfully' });
     });
 
     it("publishes Jaeger's UI and OTLP/HTTP ports as the guide does", () => {

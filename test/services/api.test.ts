@@ -78,6 +78,7 @@ describe('API on real PostgreSQL and Redis', () => {
       ['amount a float', newPayment({ amount: 1.5 }), 'amount', /positive integer/],
       ['amount negative', newPayment({ amount: -3 }), 'amount', /positive integer/],
       ['amount zero', newPayment({ amount: '0' }), 'amount', /positive integer/],
+      ['amount above uint256', newPayment({ amount: String(2n ** 256n) }), 'amount', /positive integer/],
       ['payer missing', newPayment({ payer: undefined }), 'payer', /payer is required/],
       ['payee not an address', newPayment({ payee: '0x123' }), 'payee', /20-byte hex address/],
       ['memo too long', newPayment({ memo: 'x'.repeat(257) }), 'memo', /at most 256/],

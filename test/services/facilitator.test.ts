@@ -1,43 +1,61 @@
-import { signAuthorization } from '@twinkle/facilitator/authorization';
+import { decodeFunctionData, parseSignature, type Hex } from 'viem';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startAnvil, type Anvil } from '../helpers/anvil.js';
+import { EIP3009_ABI } from '../../services/facilitator/dist/eip3009-abi.js';
 import { freePort } from '../helpers/loopback-server.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { scrape, valueOf } from '../helpers/prometheus-text.js';
 import { eventMessage, startSentryReceiver, type SentryReceiver } from '../helpers/sentry-receiver.js';
 import { TEST_REDIS_URL } from '../helpers/services.js';
 import type { RunningApp } from '../helpers/spawn-app.js';
+import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { getJson, postJson, startFacilitator } from '../helpers/twinkle-services.js';
 
-interface ChainTx { nonce: string; from: string; to: string; value: string; input: string }
-
+const TYPES = ['paywall', 'subscription', 'direct'] as const;
+const UINT256_MAX = 2n ** 256n - 1n;
 const settlements = (s: Awaited<ReturnType<typeof scrape>>, status: string, type: string): number => valueOf(s, 'twinkle_settlements_total', { status, type }) ?? 0;
+const allSettlements = (s: Awaited<ReturnType<typeof scrape>>): Record<string, number> =>
+  Object.fromEntries(TYPES.flatMap((type) => ['success', 'failure', 'pending'].map((status) => [`${status} ${type}`, settlements(s, status, type)])));
 
-describe('facilitator on a real Anvil chain and Redis', () => {
-  let anvil: Anvil;
-  let redis: Redis;
+async function clearFacilitatorKeys(): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  const stale = await redis.keys('facilitator:*');
+  if (stale.length > 0) await redis.del(...stale);
+  redis.disconnect();
+}
+
+describe('facilitator on a real Anvil chain with Twinkle USD, and Redis', () => {
+  let chain: TokenChain;
   let facilitator: RunningApp;
   let sentry: SentryReceiver;
+  let otlp: OtlpReceiver;
 
-  const payer = () => anvil.accounts[1]!;
-  const payee = () => anvil.accounts[2]!.address;
-  const facilitatorAddress = () => anvil.accounts[0]!.address;
-  const txCount = async () => Number.parseInt(await anvil.rpc<string>('eth_getTransactionCount', [facilitatorAddress(), 'pending']), 16);
-  const signed = (value = 1000n, terms: { validAfter?: bigint; validBefore?: bigint } = {}) => signAuthorization(payer(), { to: payee(), value, ...terms }, anvil.chainId);
+  const payer = () => chain.anvil.accounts[1]!;
+  const payee = () => chain.anvil.accounts[2]!.address;
+  const facilitatorAccount = () => chain.anvil.accounts[0]!.address;
+  const sent = () => chain.sentBy(facilitatorAccount());
+  const signed = (value = 1000n, terms: { validAfter?: bigint; validBefore?: bigint } = {}) => chain.sign(payer(), { to: payee(), value, ...terms });
 
   beforeAll(async () => {
-    anvil = await startAnvil();
-    redis = new Redis(TEST_REDIS_URL);
-    const stale = await redis.keys('facilitator:*');
-    if (stale.length > 0) await redis.del(...stale);
+    await clearFacilitatorKeys();
+    chain = await startTokenChain();
     sentry = await startSentryReceiver();
-    facilitator = await startFacilitator({ RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0], RECEIPT_TIMEOUT_MS: '10000', SENTRY_DSN: sentry.dsn });
+    otlp = await startOtlpReceiver();
+    facilitator = await startFacilitator({
+      ...chain.facilitatorEnv,
+      RPC_URL: chain.anvil.url,
+      FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0],
+      RECEIPT_TIMEOUT_MS: '10000',
+      SENTRY_DSN: sentry.dsn,
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+    });
   });
   afterAll(async () => {
     await facilitator?.stop();
-    await anvil?.stop();
+    await chain?.stop();
     await sentry?.close();
-    redis?.disconnect();
+    await otlp?.close();
   });
 
   it('answers /health in the guide\'s format with redis and rpc checks, and no secret', async () => {
@@ -49,38 +67,76 @@ describe('facilitator on a real Anvil chain and Redis', () => {
     expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
     expect(Number.isInteger(body.uptime) && Number.isInteger(body.checks.rpc.latency)).toBe(true);
     const text = JSON.stringify(body);
-    expect(text).not.toContain(anvil.privateKeys[0]!.slice(2));
-    expect(text).not.toContain(String(anvil.port));
+    expect(text).not.toContain(chain.anvil.privateKeys[0]!.slice(2));
+    expect(text).not.toContain(String(chain.anvil.port));
   });
 
-  it('verifies a signed authorization', async () => {
+  it('names its network and token on GET /', async () => {
+    expect((await getJson(`${facilitator.url}/`)).body).toEqual({
+      service: 'facilitator',
+      version: '0.1.0',
+      network: `eip155:${chain.anvil.chainId}`,
+      token: { address: chain.token.address, name: 'Twinkle USD', version: '1' },
+    });
+  });
+
+  it('verifies an authorization against the token: signature under its domain, the payer\'s balance, the authorization unused; nothing is sent', async () => {
+    const before = await sent();
     const { status, body } = await postJson(`${facilitator.url}/verify`, { type: 'paywall', ...(await signed()) });
     expect(status).toBe(200);
     expect(body).toEqual({ isValid: true, payer: payer().address });
+    expect(await sent()).toBe(before);
   });
 
-  it('settles each type on chain: the facilitator pays the payee, the authorization nonce as data', async () => {
-    for (const type of ['paywall', 'subscription', 'direct'] as const) {
-      const request = await signed(1234n);
+  it('settles each type with transferWithAuthorization: the payer\'s tokens move to the payee, AuthorizationUsed is emitted, only the facilitator pays gas', async () => {
+    for (const type of TYPES) {
+      const value = 1_234_567n;
+      const request = await signed(value);
+      const nonce = request.authorization.nonce as Hex;
+      const [payerTokens, payeeTokens, payerEth, payeeEth, facilitatorEth] = await Promise.all([
+        chain.balanceOf(payer().address),
+        chain.balanceOf(payee()),
+        chain.ethBalance(payer().address),
+        chain.ethBalance(payee()),
+        chain.ethBalance(facilitatorAccount()),
+      ]);
       const { status, body } = await postJson(`${facilitator.url}/settle`, { type, ...request });
       expect(status, JSON.stringify(body)).toBe(200);
-      expect(body).toMatchObject({ success: true, status: 'success', network: `eip155:${anvil.chainId}`, payer: payer().address });
-      const tx = await anvil.rpc<ChainTx>('eth_getTransactionByHash', [body.transaction]);
-      expect(tx.from.toLowerCase()).toBe(facilitatorAddress().toLowerCase());
-      expect(tx.to.toLowerCase()).toBe(payee().toLowerCase());
-      expect(BigInt(tx.value)).toBe(1234n);
-      expect(tx.input).toBe(request.authorization.nonce);
-      const receipt = await anvil.rpc<{ status: string }>('eth_getTransactionReceipt', [body.transaction]);
-      expect(receipt.status).toBe('0x1');
+      expect(body).toEqual({ success: true, status: 'success', transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/), network: `eip155:${chain.anvil.chainId}`, payer: payer().address });
+
+      const tx = await chain.client.getTransaction({ hash: body.transaction });
+      expect(tx.from.toLowerCase()).toBe(facilitatorAccount().toLowerCase());
+      expect(tx.to!.toLowerCase()).toBe(chain.token.address.toLowerCase());
+      expect(tx.value).toBe(0n);
+      const call = decodeFunctionData({ abi: EIP3009_ABI, data: tx.input });
+      expect(call.functionName).toBe('transferWithAuthorization');
+      expect(call.args!.slice(0, 6)).toEqual([payer().address, payee(), value, 0n, BigInt(request.authorization.validBefore!), nonce]);
+
+      const receipt = await chain.receipt(body.transaction);
+      expect(receipt.status).toBe('success');
+      expect(chain.events(receipt)).toEqual([
+        expect.objectContaining({ eventName: 'AuthorizationUsed', args: { authorizer: payer().address, nonce } }),
+        expect.objectContaining({ eventName: 'Transfer', args: { from: payer().address, to: payee(), value } }),
+      ]);
+      expect(await chain.balanceOf(payer().address)).toBe(payerTokens - value);
+      expect(await chain.balanceOf(payee())).toBe(payeeTokens + value);
+      // Gas: the facilitator paid exactly the receipt's fee; payer and payee paid nothing.
+      expect(await chain.ethBalance(facilitatorAccount())).toBe(facilitatorEth - receipt.gasUsed * receipt.effectiveGasPrice);
+      expect(await chain.ethBalance(payer().address)).toBe(payerEth);
+      expect(await chain.ethBalance(payee())).toBe(payeeEth);
+      expect((await getJson(`${facilitator.url}/authorizations/${payer().address}/${nonce}`)).body).toEqual({ status: 'settled', transaction: body.transaction, network: `eip155:${chain.anvil.chainId}`, payer: payer().address });
     }
   });
 
   it('rejects bad input with 400 and a clear reason, records no settlement and sends nothing to the chain', async () => {
     const before = await scrape(facilitator.url);
-    const sentBefore = await txCount();
+    const sentBefore = await sent();
     const good = await signed();
     const now = BigInt(Math.floor(Date.now() / 1000));
-    const otherSigner = await signAuthorization(anvil.accounts[3]!, { to: payee(), value: 1000n }, anvil.chainId);
+    const otherSigner = await chain.sign(chain.anvil.accounts[3]!, { to: payee(), value: 1000n });
+    const otherToken = await chain.sign(payer(), { to: payee(), value: 1000n }, { ...chain.domain, verifyingContract: chain.anvil.accounts[3]!.address });
+    const otherChain = await chain.sign(payer(), { to: payee(), value: 1000n }, { ...chain.domain, chainId: 8453 });
+    const otherName = await chain.sign(payer(), { to: payee(), value: 1000n }, { ...chain.domain, name: 'USD Coin', version: '2' });
     const expired = await signed(1000n, { validAfter: 0n, validBefore: now - 10n });
     const notYet = await signed(1000n, { validAfter: now + 3600n, validBefore: now + 7200n });
     const cases: Array<[string, unknown, RegExp, string | undefined]> = [
@@ -92,8 +148,12 @@ describe('facilitator on a real Anvil chain and Redis', () => {
       ['missing from', { type: 'paywall', authorization: { ...good.authorization, from: undefined }, signature: good.signature }, /authorization.from is required/, 'authorization.from'],
       ['amount not a number', { type: 'paywall', authorization: { ...good.authorization, value: 'ten' }, signature: good.signature }, /authorization.value must be a non-negative integer/, 'authorization.value'],
       ['amount a float', { type: 'paywall', authorization: { ...good.authorization, value: 1.5 }, signature: good.signature }, /authorization.value must be a non-negative integer/, 'authorization.value'],
+      ['value above uint256', { type: 'paywall', authorization: { ...good.authorization, value: String(UINT256_MAX + 1n) }, signature: good.signature }, /authorization.value must be a non-negative integer/, 'authorization.value'],
       ['missing signature', { type: 'paywall', authorization: good.authorization }, /signature must be/, 'signature'],
       ['signature of someone else', { type: 'paywall', authorization: { ...otherSigner.authorization, from: payer().address }, signature: otherSigner.signature }, /signature does not match authorization.from/, 'signature'],
+      ['signed for another token', { type: 'paywall', ...otherToken }, /signature does not match authorization.from under the token's EIP-712 domain \(Twinkle USD v1/, 'signature'],
+      ['signed for another chain id', { type: 'paywall', ...otherChain }, new RegExp(`signature does not match .* chain ${chain.anvil.chainId}, ${chain.token.address}`), 'signature'],
+      ['signed under another token name and version', { type: 'paywall', ...otherName }, /signature does not match/, 'signature'],
       ['tampered amount', { type: 'paywall', authorization: { ...good.authorization, value: '999999' }, signature: good.signature }, /signature does not match/, 'signature'],
       ['expired', { type: 'paywall', ...expired }, /authorization expired/, 'authorization.validBefore'],
       ['not yet valid', { type: 'paywall', ...notYet }, /not yet valid/, 'authorization.validAfter'],
@@ -106,97 +166,167 @@ describe('facilitator on a real Anvil chain and Redis', () => {
         expect(response.body.field, `${path} ${name}`).toBe(field);
       }
     }
-    expect(await txCount()).toBe(sentBefore);
-    const after = await scrape(facilitator.url);
-    for (const status of ['success', 'failure', 'pending']) {
-      for (const type of ['paywall', 'subscription', 'direct']) expect(settlements(after, status, type), `${status} ${type}`).toBe(settlements(before, status, type));
-    }
+    expect(await sent()).toBe(sentBefore);
+    expect(allSettlements(await scrape(facilitator.url))).toEqual(allSettlements(before));
   });
 
-  it('settles the same authorization once: the second is rejected and sends no second transaction', async () => {
+  it('refuses an authorization the token already used (settled by someone else) on /verify and /settle: 409, nothing sent, no settlement recorded', async () => {
+    const request = await signed(55n);
+    const { v, r, s } = parseSignature(request.signature);
+    const a = request.authorization;
+    // Someone else (here account 3) submits the payer's authorization to the token directly.
+    const receipt = await chain.receipt(await chain.write(chain.anvil.accounts[3]!, 'transferWithAuthorization', [a.from, a.to, BigInt(a.value!), BigInt(a.validAfter!), BigInt(a.validBefore!), a.nonce, Number(v), r, s]));
+    expect(receipt.status).toBe('success');
+    const before = await scrape(facilitator.url);
+    const sentBefore = await sent();
+    for (const path of ['/verify', '/settle']) {
+      const response = await postJson(`${facilitator.url}${path}`, { type: 'direct', ...request });
+      expect(response.status, path).toBe(409);
+      expect(response.body).toEqual({ error: 'authorization already used', field: 'authorization.nonce' });
+    }
+    expect(await sent()).toBe(sentBefore);
+    expect(allSettlements(await scrape(facilitator.url))).toEqual(allSettlements(before));
+    expect((await getJson(`${facilitator.url}/authorizations/${a.from}/${a.nonce}`)).body).toMatchObject({ status: 'settled', transaction: receipt.transactionHash });
+    expect(await chain.authorizationUses(payer().address, a.nonce as Hex)).toBe(1);
+  });
+
+  it('a payer without the balance: /verify refuses (400); /settle fails with the token\'s reason (recorded, on the span, in Sentry, one short log line), sends nothing and releases the claim', async () => {
+    const poor = chain.anvil.accounts[3]!;
+    const value = (await chain.balanceOf(poor.address)) + 1n;
+    const request = { type: 'subscription', ...(await chain.sign(poor, { to: payee(), value })) };
+    const verify = await postJson(`${facilitator.url}/verify`, request);
+    expect(verify.status).toBe(400);
+    expect(verify.body).toEqual({ error: `insufficient balance: the payer holds ${value - 1n} base units, the authorization is for ${value}`, field: 'authorization.value' });
+
+    const before = await scrape(facilitator.url);
+    const sentBefore = await sent();
+    const linesBefore = facilitator.stdoutLines().length;
+    const settle = await postJson(`${facilitator.url}/settle`, request);
+    expect(settle.status).toBe(200);
+    expect(settle.body).toEqual({ success: false, status: 'failure', errorReason: 'insufficient balance (ERC20InsufficientBalance)', transaction: null, network: `eip155:${chain.anvil.chainId}`, payer: poor.address });
+    expect(await sent()).toBe(sentBefore);
+    // Nothing reached the chain, so the claim was given back: the same authorization fails again (not 409).
+    expect((await postJson(`${facilitator.url}/settle`, request)).body.errorReason).toBe('insufficient balance (ERC20InsufficientBalance)');
+    const after = await scrape(facilitator.url);
+    expect(settlements(after, 'failure', 'subscription')).toBe(settlements(before, 'failure', 'subscription') + 2);
+
+    const failedLines = () => facilitator.stdoutLines().slice(linesBefore).filter((l) => l.includes('"settlement failed"'));
+    await vi.waitFor(() => expect(failedLines()).toHaveLength(2));
+    const failed = failedLines();
+    const line = JSON.parse(failed[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 40, msg: 'settlement failed', type: 'subscription', payer: poor.address, errorClass: 'ContractFunctionRevertedError', reason: 'insufficient balance (ERC20InsufficientBalance)', authorizationHash: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(line).not.toHaveProperty('err');
+    expect(failed[0]!.length).toBeLessThan(600);
+
+    const events = await sentry.waitFor((all) => all.some((e) => e.contexts?.twinkle?.settlement?.type === 'subscription'));
+    const event = events.find((e) => e.contexts?.twinkle?.settlement?.type === 'subscription')!;
+    expect(event.exception.values[0].type).toBe('SettlementFailedError');
+    expect(eventMessage(event)).toBe('insufficient balance (ERC20InsufficientBalance)');
+    const spans = await otlp.waitFor((all) => all.some((s) => s.name === 'settlement subscription' && s.status.code === 2));
+    expect(spans.find((s) => s.name === 'settlement subscription' && s.status.code === 2)!.status.message).toBe('insufficient balance (ERC20InsufficientBalance)');
+  });
+
+  it('settles an authorization valid until the end of uint256 (its Redis claim is capped, not refused)', async () => {
+    const { status, body } = await postJson(`${facilitator.url}/settle`, { type: 'direct', ...(await signed(3n, { validBefore: UINT256_MAX })) });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.status).toBe('success');
+  });
+
+  it('settles the same authorization once: the replay is refused (409) and sends no second transaction', async () => {
     const request = { type: 'direct', ...(await signed(77n)) };
+    const payeeBefore = await chain.balanceOf(payee());
     const first = await postJson(`${facilitator.url}/settle`, request);
     expect(first.status).toBe(200);
-    const sent = await txCount();
+    const sentAfterFirst = await sent();
     const second = await postJson(`${facilitator.url}/settle`, request);
     expect(second.status).toBe(409);
     expect(second.body).toEqual({ error: 'authorization already used', field: 'authorization.nonce' });
-    expect(await txCount()).toBe(sent);
+    expect(await sent()).toBe(sentAfterFirst);
+    expect(await chain.balanceOf(payee())).toBe(payeeBefore + 77n);
   });
 
   it('hands out nonces from Redis under concurrent settlements: none used twice, no gap', async () => {
-    const start = await txCount();
+    const start = await sent();
     const requests = await Promise.all(Array.from({ length: 24 }, (_, i) => signed(BigInt(100 + i))));
-    const responses = await Promise.all(requests.map((request, i) => postJson(`${facilitator.url}/settle`, { type: (['paywall', 'subscription', 'direct'] as const)[i % 3], ...request })));
+    const responses = await Promise.all(requests.map((request, i) => postJson(`${facilitator.url}/settle`, { type: TYPES[i % 3], ...request })));
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
-    const nonces = await Promise.all(responses.map(async (r) => Number.parseInt((await anvil.rpc<ChainTx>('eth_getTransactionByHash', [r.body.transaction])).nonce, 16)));
+    const nonces = await Promise.all(responses.map(async (r) => (await chain.client.getTransaction({ hash: r.body.transaction })).nonce));
     expect(nonces.sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => start + i));
-    expect(await txCount()).toBe(start + 24);
-    const keys = await redis.keys('*nonce*');
-    const nonceKey = `facilitator:nonce:${anvil.chainId}:${facilitatorAddress().toLowerCase()}`;
-    expect(keys).toContain(nonceKey);
-    expect(await redis.get(nonceKey)).toBe(String(start + 24));
+    expect(await sent()).toBe(start + 24);
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const nonceKey = `facilitator:nonce:${chain.anvil.chainId}:${facilitatorAccount().toLowerCase()}`;
+      expect(await redis.keys('*nonce*')).toContain(nonceKey);
+      expect(await redis.get(nonceKey)).toBe(String(start + 24));
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('resyncs the Redis nonce from the chain when they disagree', async () => {
-    const nonceKey = `facilitator:nonce:${anvil.chainId}:${facilitatorAddress().toLowerCase()}`;
-    const chainNonce = await txCount();
-    await redis.set(nonceKey, String(chainNonce + 50));
-    const { status, body } = await postJson(`${facilitator.url}/settle`, { type: 'paywall', ...(await signed()) });
-    expect(status).toBe(200);
-    expect(Number.parseInt((await anvil.rpc<ChainTx>('eth_getTransactionByHash', [body.transaction])).nonce, 16)).toBe(chainNonce);
-    expect(await redis.get(nonceKey)).toBe(String(chainNonce + 1));
-    await vi.waitFor(() => expect(facilitator.jsonLines().filter((l) => l.msg === 'nonce resynced from the chain').at(-1)).toMatchObject({ redisNonce: chainNonce + 50, chainNonce }));
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const nonceKey = `facilitator:nonce:${chain.anvil.chainId}:${facilitatorAccount().toLowerCase()}`;
+      const chainNonce = await sent();
+      await redis.set(nonceKey, String(chainNonce + 50));
+      const { status, body } = await postJson(`${facilitator.url}/settle`, { type: 'paywall', ...(await signed()) });
+      expect(status).toBe(200);
+      expect((await chain.client.getTransaction({ hash: body.transaction })).nonce).toBe(chainNonce);
+      expect(await redis.get(nonceKey)).toBe(String(chainNonce + 1));
+      await vi.waitFor(() => expect(facilitator.jsonLines().filter((l) => l.msg === 'nonce resynced from the chain').at(-1)).toMatchObject({ redisNonce: chainNonce + 50, chainNonce }));
+    } finally {
+      redis.disconnect();
+    }
   });
 
-  it('records a settlement the node refuses as a failure, captured, and leaves no nonce gap', async () => {
-    const sentBefore = await txCount();
-    const { status, body } = await postJson(`${facilitator.url}/settle`, { type: 'subscription', ...(await signed(10n ** 30n)) });
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ success: false, status: 'failure', transaction: null });
-    expect(body.errorReason).toMatch(/insufficient funds/i);
-    expect(body.errorReason).not.toContain(anvil.url);
-    const events = await sentry.waitFor((all) => all.some((e) => e.contexts?.twinkle?.settlement?.type === 'subscription'));
-    expect(eventMessage(events.find((e) => e.contexts?.twinkle?.settlement?.type === 'subscription')!)).toMatch(/insufficient funds/i);
-    // The nonce the failed broadcast took is reused by the next settlement.
-    const next = await postJson(`${facilitator.url}/settle`, { type: 'subscription', ...(await signed()) });
-    expect(Number.parseInt((await anvil.rpc<ChainTx>('eth_getTransactionByHash', [next.body.transaction])).nonce, 16)).toBe(sentBefore);
+  it('answers GET /authorizations/:from/:nonce: unused for one never sent, 400 for a bad address or nonce', async () => {
+    const unused = await signed();
+    expect((await getJson(`${facilitator.url}/authorizations/${payer().address}/${unused.authorization.nonce}`)).body).toEqual({ status: 'unused', transaction: null, network: `eip155:${chain.anvil.chainId}`, payer: payer().address });
+    expect((await getJson(`${facilitator.url}/authorizations/0x12/${unused.authorization.nonce}`)).body).toEqual({ error: 'from must be a 0x-prefixed 20-byte hex address', field: 'from' });
+    expect((await getJson(`${facilitator.url}/authorizations/${payer().address}/0x1234`)).body).toEqual({ error: 'nonce must be 0x followed by 64 hex digits', field: 'nonce' });
   });
 
   it('shows twinkle_settlements_total for every type and status the tests produced', async () => {
     const s = await scrape(facilitator.url);
-    for (const type of ['paywall', 'subscription', 'direct']) expect(settlements(s, 'success', type), type).toBeGreaterThan(0);
-    expect(settlements(s, 'failure', 'subscription')).toBe(1);
+    for (const type of TYPES) expect(settlements(s, 'success', type), type).toBeGreaterThan(0);
+    expect(settlements(s, 'failure', 'subscription')).toBe(2);
     expect(valueOf(s, 'twinkle_settlement_duration_seconds_count', { status: 'success' })).toBeGreaterThanOrEqual(30);
   });
 });
 
-describe('facilitator when the chain does not answer', () => {
+describe('facilitator when the chain, Redis or its configuration fails it', () => {
   let sentry: SentryReceiver;
-  let anvil: Anvil;
+  let chain: TokenChain;
 
   beforeAll(async () => {
+    await clearFacilitatorKeys();
     sentry = await startSentryReceiver();
-    anvil = await startAnvil({ noMining: true });
+    chain = await startTokenChain({ noMining: true });
   });
   afterAll(async () => {
     await sentry?.close();
-    await anvil?.stop();
+    await chain?.stop();
   });
+
+  const sign = (value: bigint, terms: { validBefore?: bigint } = {}) => chain.sign(chain.anvil.accounts[1]!, { to: chain.anvil.accounts[2]!.address, value, ...terms });
+  const facilitatorAccount = () => chain.anvil.accounts[0]!.address;
 
   it('with every RPC URL down: settlements end as failure (recorded and captured), /health 503 fast', async () => {
     const down = [await freePort(), await freePort()].map((port) => `http://127.0.0.1:${port}`);
-    const app = await startFacilitator({ RPC_URL: down.join(','), CHAIN_ID: String(anvil.chainId), FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0], SENTRY_DSN: sentry.dsn });
+    const app = await startFacilitator({ ...chain.facilitatorEnv, RPC_URL: down.join(','), FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0], SENTRY_DSN: sentry.dsn });
     try {
-      const request = { type: 'paywall', ...(await signAuthorization(anvil.accounts[1]!, { to: anvil.accounts[2]!.address, value: 5n }, anvil.chainId)) };
+      const request = { type: 'paywall', ...(await sign(5n)) };
       const { status, body } = await postJson(`${app.url}/settle`, request);
       expect(status).toBe(200);
       expect(body).toMatchObject({ success: false, status: 'failure' });
       expect(body.errorReason).toMatch(/HTTP request failed/);
+      expect(body.errorReason).not.toMatch(/127\.0\.0\.1/);
       expect(valueOf(await scrape(app.url), 'twinkle_settlements_total', { status: 'failure', type: 'paywall' })).toBe(1);
       await sentry.waitFor((all) => all.some((e) => e.contexts?.twinkle?.settlement?.type === 'paywall'));
-      // Nothing reached a chain, so the claim was given back: the same authorization may be retried.
-      expect((await postJson(`${app.url}/settle`, request)).status).toBe(200);
+      // Nothing reached a chain, so the claim was given back: the same authorization fails again rather than 409.
+      expect((await postJson(`${app.url}/settle`, request)).body).toMatchObject({ status: 'failure' });
+      // /verify cannot check the chain: 503, nothing was decided.
+      expect(await postJson(`${app.url}/verify`, request)).toMatchObject({ status: 503, body: { error: 'rpc unavailable' } });
       const started = Date.now();
       const health = await getJson(`${app.url}/health`);
       expect(health.status).toBe(503);
@@ -209,45 +339,39 @@ describe('facilitator when the chain does not answer', () => {
   });
 
   it('falls back to the next RPC URL when the first is down', async () => {
-    const redis = new Redis(TEST_REDIS_URL);
-    await redis.set(`facilitator:nonce:${anvil.chainId}:${anvil.accounts[0]!.address.toLowerCase()}`, '0');
-    redis.disconnect();
-    await anvil.rpc('evm_setAutomine', [true]);
-    const app = await startFacilitator({ RPC_URL: `http://127.0.0.1:${await freePort()},${anvil.url}`, FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0] });
+    await chain.anvil.rpc('evm_setAutomine', [true]);
+    const app = await startFacilitator({ ...chain.facilitatorEnv, RPC_URL: `http://127.0.0.1:${await freePort()},${chain.anvil.url}`, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0] });
     try {
-      const { status, body } = await postJson(`${app.url}/settle`, { type: 'direct', ...(await signAuthorization(anvil.accounts[1]!, { to: anvil.accounts[2]!.address, value: 5n }, anvil.chainId)) });
+      const { status, body } = await postJson(`${app.url}/settle`, { type: 'direct', ...(await sign(5n)) });
       expect(status, JSON.stringify(body)).toBe(200);
       expect(body.status).toBe('success');
       expect((await getJson(`${app.url}/health`)).status).toBe(200);
     } finally {
       await app.stop();
-      await anvil.rpc('evm_setAutomine', [false]);
+      await chain.anvil.rpc('evm_setAutomine', [false]);
     }
   });
 
-  it('with Redis down: refuses settlements with 503 (it cannot tell whether an authorization was used), /health 503', async () => {
-    await anvil.rpc('evm_setAutomine', [true]);
-    const app = await startFacilitator({ RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0], REDIS_URL: `redis://127.0.0.1:${await freePort()}`, DEPENDENCY_TIMEOUT_MS: '300' });
+  it('with Redis down: refuses settlements with 503 (it cannot tell whether an authorization was claimed), /health 503', async () => {
+    const app = await startFacilitator({ ...chain.facilitatorEnv, RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0], REDIS_URL: `redis://127.0.0.1:${await freePort()}`, DEPENDENCY_TIMEOUT_MS: '300' });
     try {
-      const sent = await anvil.rpc<string>('eth_getTransactionCount', [anvil.accounts[0]!.address, 'pending']);
-      const request = { type: 'paywall', ...(await signAuthorization(anvil.accounts[1]!, { to: anvil.accounts[2]!.address, value: 3n }, anvil.chainId)) };
-      const refused = await postJson(`${app.url}/settle`, request);
+      const before = await chain.sentBy(facilitatorAccount());
+      const refused = await postJson(`${app.url}/settle`, { type: 'paywall', ...(await sign(3n)) });
       expect(refused.status).toBe(503);
       expect(refused.body).toEqual({ error: 'redis unavailable' });
-      expect(await anvil.rpc<string>('eth_getTransactionCount', [anvil.accounts[0]!.address, 'pending'])).toBe(sent);
+      expect(await chain.sentBy(facilitatorAccount())).toBe(before);
       const health = await getJson(`${app.url}/health`);
       expect(health.status).toBe(503);
       expect(health.body.checks).toMatchObject({ redis: { status: 'error' }, rpc: { status: 'ok' } });
     } finally {
       await app.stop();
-      await anvil.rpc('evm_setAutomine', [false]);
     }
   });
 
   it('without FACILITATOR_PRIVATE_KEY: says so once, verifies, and refuses settlements with 503', async () => {
-    const app = await startFacilitator({ RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: undefined });
+    const app = await startFacilitator({ ...chain.facilitatorEnv, RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: undefined });
     try {
-      const request = { type: 'direct', ...(await signAuthorization(anvil.accounts[1]!, { to: anvil.accounts[2]!.address, value: 3n }, anvil.chainId)) };
+      const request = { type: 'direct', ...(await sign(3n)) };
       expect((await postJson(`${app.url}/verify`, request)).status).toBe(200);
       const refused = await postJson(`${app.url}/settle`, request);
       expect(refused.status).toBe(503);
@@ -258,16 +382,87 @@ describe('facilitator when the chain does not answer', () => {
     }
   });
 
-  it('records a settlement whose receipt does not arrive in time as pending (202)', async () => {
-    const app = await startFacilitator({ RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0], RECEIPT_TIMEOUT_MS: '800' });
+  it('without TOKEN_ADDRESS: says so once and answers /verify and /settle with 503', async () => {
+    const app = await startFacilitator({ RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0], TOKEN_ADDRESS: undefined });
     try {
-      const { status, body } = await postJson(`${app.url}/settle`, { type: 'subscription', ...(await signAuthorization(anvil.accounts[1]!, { to: anvil.accounts[2]!.address, value: 9n }, anvil.chainId)) });
+      const request = { type: 'direct', ...(await sign(3n)) };
+      for (const path of ['/verify', '/settle']) expect(await postJson(`${app.url}${path}`, request), path).toMatchObject({ status: 503, body: { error: 'no token configured: TOKEN_ADDRESS is not set' } });
+      expect((await getJson(`${app.url}/`)).body.token).toBeNull();
+      expect(app.jsonLines().filter((l) => l.msg === 'TOKEN_ADDRESS is not set; verifications and settlements are refused')).toHaveLength(1);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('with TOKEN_NAME or TOKEN_VERSION not the token\'s: says so in one line at start-up, and refuses the token\'s signatures', async () => {
+    const app = await startFacilitator({ ...chain.facilitatorEnv, TOKEN_NAME: 'USD Coin', TOKEN_VERSION: '2', RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0] });
+    try {
+      await vi.waitFor(() => expect(app.jsonLines().filter((l) => String(l.msg).startsWith('the token\'s DOMAIN_SEPARATOR() is not the EIP-712 domain'))).toHaveLength(1));
+      const refused = await postJson(`${app.url}/verify`, { type: 'direct', ...(await sign(3n)) });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatch(/under the token's EIP-712 domain \(USD Coin v2/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('records a settlement whose receipt does not arrive in time as pending (202); its status says pending with the hash', async () => {
+    const app = await startFacilitator({ ...chain.facilitatorEnv, RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0], RECEIPT_TIMEOUT_MS: '800' });
+    try {
+      const request = await sign(9n);
+      const { status, body } = await postJson(`${app.url}/settle`, { type: 'subscription', ...request });
       expect(status, JSON.stringify(body)).toBe(202);
       expect(body).toMatchObject({ success: true, status: 'pending' });
-      expect(await anvil.rpc('eth_getTransactionReceipt', [body.transaction])).toBeNull();
+      expect(await chain.anvil.rpc('eth_getTransactionReceipt', [body.transaction])).toBeNull();
       const s = await scrape(app.url);
       expect(valueOf(s, 'twinkle_settlements_total', { status: 'pending', type: 'subscription' })).toBe(1);
       expect(valueOf(s, 'twinkle_settlement_duration_seconds_count', { status: 'pending' })).toBe(1);
+      const status1 = (await getJson(`${app.url}/authorizations/${request.authorization.from}/${request.authorization.nonce}`)).body;
+      expect(status1).toMatchObject({ status: 'pending', transaction: body.transaction });
+      // A replay while it is in the pool: refused, nothing more sent (the token's pending state says used).
+      const count = await chain.sentBy(facilitatorAccount());
+      expect((await postJson(`${app.url}/settle`, { type: 'subscription', ...request })).status).toBe(409);
+      expect(await chain.sentBy(facilitatorAccount())).toBe(count);
+      await chain.mine();
+      expect((await getJson(`${app.url}/authorizations/${request.authorization.from}/${request.authorization.nonce}`)).body).toMatchObject({ status: 'settled', transaction: body.transaction });
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('the token reverts after broadcast (the payer moved its tokens first): a failure with the revert reason and hash, no nonce gap, the claim kept', async () => {
+    const app = await startFacilitator({ ...chain.facilitatorEnv, RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0], RECEIPT_TIMEOUT_MS: '15000' });
+    try {
+      const payer = chain.anvil.accounts[1]!;
+      const request = { type: 'paywall', ...(await sign(1_000_000n)) };
+      const nonceBefore = await chain.sentBy(facilitatorAccount());
+      const settling = postJson(`${app.url}/settle`, request);
+      await chain.waitForPoolTransaction(facilitatorAccount(), nonceBefore + 1);
+      // Verified and simulated, in the pool: now the payer empties its balance with a better-paid transfer, mined first.
+      const balance = await chain.balanceOf(payer.address);
+      const gasPrice = (await chain.client.getGasPrice()) * 3n;
+      await chain.write(payer, 'transfer', [chain.anvil.accounts[3]!.address, balance], gasPrice);
+      await chain.mine();
+      const { status, body } = await settling;
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ success: false, status: 'failure', errorReason: 'insufficient balance (ERC20InsufficientBalance)', transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+      const receipt = await chain.receipt(body.transaction);
+      expect(receipt.status).toBe('reverted');
+      expect((await chain.client.getTransaction({ hash: body.transaction })).nonce).toBe(nonceBefore);
+      expect(await chain.authorizationUses(payer.address, request.authorization.nonce as Hex)).toBe(0);
+      expect(valueOf(await scrape(app.url), 'twinkle_settlements_total', { status: 'failure', type: 'paywall' })).toBe(1);
+      await vi.waitFor(() => expect(app.jsonLines().find((l) => l.msg === 'settlement failed')).toMatchObject({ txHash: body.transaction, reason: 'insufficient balance (ERC20InsufficientBalance)', errorClass: 'ContractFunctionRevertedError' }));
+      expect((await getJson(`${app.url}/authorizations/${payer.address}/${request.authorization.nonce}`)).body).toMatchObject({ status: 'failed', transaction: body.transaction, reason: 'transaction reverted' });
+      // Something reached the chain: the claim stays (409), and the next settlement takes the next nonce.
+      expect((await postJson(`${app.url}/settle`, request)).status).toBe(409);
+      await chain.write(chain.anvil.accounts[3]!, 'transfer', [payer.address, balance]);
+      await chain.mine();
+      const next = postJson(`${app.url}/settle`, { type: 'paywall', ...(await sign(5n)) });
+      await chain.waitForPoolTransaction(facilitatorAccount(), nonceBefore + 2);
+      await chain.mine();
+      const nextBody = (await next).body;
+      expect(nextBody.status).toBe('success');
+      expect((await chain.client.getTransaction({ hash: nextBody.transaction })).nonce).toBe(nonceBefore + 1);
     } finally {
       await app.stop();
     }

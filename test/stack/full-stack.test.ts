@@ -9,12 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signAuthorization } from '@twinkle/facilitator/authorization';
 import { Redis } from 'ioredis';
+import { decodeFunctionData } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAnvil, type Anvil } from '../helpers/anvil.js';
+import { EIP3009_ABI } from '../../services/facilitator/dist/eip3009-abi.js';
 import { TEST_REDIS_URL } from '../helpers/services.js';
 import type { RunningApp } from '../helpers/spawn-app.js';
+import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { postJson, startApi, startFacilitator } from '../helpers/twinkle-services.js';
 import { dashboardExprs, type DashboardJson } from '../ops/helpers/dashboard-exprs.js';
 import { findGoBinaries } from '../ops/helpers/go-binaries.js';
@@ -42,7 +43,7 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
   let collector: StackProcess;
   let prometheus: StackProcess;
   let load: StackProcess;
-  let anvil: Anvil;
+  let chain: TokenChain;
   let facilitator: RunningApp;
   let api: RunningApp;
   let prometheusData: string;
@@ -65,8 +66,8 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
     await ready(jaeger, `${JAEGER}/api/services`);
     validate = await run(binaries.collector, ['validate', ...COLLECTOR_ARGS], { env: { ...process.env, ...COLLECTOR_ENV } });
     collector = await startCollector();
-    anvil = await startAnvil();
-    facilitator = await startFacilitator({ ...TRACES, PORT: '3001', RPC_URL: anvil.url, FACILITATOR_PRIVATE_KEY: anvil.privateKeys[0] });
+    chain = await startTokenChain();
+    facilitator = await startFacilitator({ ...TRACES, ...chain.facilitatorEnv, PORT: '3001', RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0] });
     // TRUST_PROXY lets the rate-limit burst below come from its own client address.
     api = await startApi({ ...TRACES, PORT: '3000', FACILITATOR_URL: facilitator.url, TRUST_PROXY: '1' });
     prometheusData = mkdtempSync(join(tmpdir(), 'twinkle-prometheus-'));
@@ -83,7 +84,7 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
 
   afterAll(async () => {
     for (const p of [load, api, facilitator, prometheus, collector, jaeger]) await p?.stop();
-    await anvil?.stop();
+    await chain?.stop();
     if (prometheusData) rmSync(prometheusData, { recursive: true, force: true });
   }, 60_000);
 
@@ -91,14 +92,15 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
     expect(validate.code, validate.stderr).toBe(0);
   });
 
-  /** Settles a new payment through the API with our own request id; returns the id. */
-  const settleThroughApi = async (requestId: string): Promise<void> => {
-    const payer = anvil.accounts[1]!;
-    const payee = anvil.accounts[2]!.address;
+  /** Settles a new payment of 0.031337 tUSD through the API with our own request id; returns its transaction hash. */
+  const settleThroughApi = async (requestId: string): Promise<`0x${string}`> => {
+    const payer = chain.anvil.accounts[1]!;
+    const payee = chain.anvil.accounts[2]!.address;
     const payment = (await postJson(`${api.url}/payments`, { type: 'paywall', amount: '31337', payer: payer.address, payee })).body;
-    const settled = await postJson(`${api.url}/payments/${payment.id}/settle`, await signAuthorization(payer, { to: payee, value: 31337n }, anvil.chainId), { 'x-request-id': requestId });
+    const settled = await postJson(`${api.url}/payments/${payment.id}/settle`, await chain.sign(payer, { to: payee, value: 31337n }), { 'x-request-id': requestId });
     expect(settled.status, JSON.stringify(settled.body)).toBe(200);
     expect(settled.headers.get('x-request-id')).toBe(requestId);
+    return settled.body.txHash;
   };
 
   const traceByRequestId = (requestId: string): Promise<JaegerTrace> =>
@@ -111,7 +113,12 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
 
   it('finds a settlement in Jaeger by the request id of its response: server, PostgreSQL, Redis and JSON-RPC spans, one trace across both services', async () => {
     const requestId = `stack-${Date.now()}`;
-    await settleThroughApi(requestId);
+    const txHash = await settleThroughApi(requestId);
+    // The transaction the trace's eth_sendRawTransaction sent is the token call, from the facilitator.
+    const tx = await chain.client.getTransaction({ hash: txHash });
+    expect(tx.to!.toLowerCase()).toBe(chain.token.address.toLowerCase());
+    expect(tx.from.toLowerCase()).toBe(chain.anvil.accounts[0]!.address.toLowerCase());
+    expect(decodeFunctionData({ abi: EIP3009_ABI, data: tx.input }).functionName).toBe('transferWithAuthorization');
     const trace = await traceByRequestId(requestId);
     const spans = trace.spans;
     const apiServer = spans.find((s) => s.operationName === 'POST /payments/:id/settle')!;
@@ -127,7 +134,11 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
     expect(serviceOf(trace, caller)).toBe('twinkle-api');
     expect(parentOf(caller)).toBe(apiServer.spanID);
     const rpcMethods = spans.filter((s) => serviceOf(trace, s) === 'twinkle-facilitator' && tag(s, 'rpc.system') === 'jsonrpc').map((s) => tag(s, 'rpc.method'));
-    expect(rpcMethods).toEqual(expect.arrayContaining(['eth_gasPrice', 'eth_getTransactionCount', 'eth_sendRawTransaction', 'eth_getTransactionReceipt']));
+    // authorizationState on the pending state (eth_call) and the simulation (eth_estimateGas) before the send.
+    expect(rpcMethods).toEqual(expect.arrayContaining(['eth_call', 'eth_estimateGas', 'eth_gasPrice', 'eth_getTransactionCount', 'eth_sendRawTransaction', 'eth_getTransactionReceipt']));
+    const settlementSpan = spans.find((s) => s.operationName === 'settlement paywall')!;
+    const send = spans.find((s) => serviceOf(trace, s) === 'twinkle-facilitator' && tag(s, 'rpc.method') === 'eth_sendRawTransaction')!;
+    expect(parentOf(send)).toBe(settlementSpan.spanID);
     expect(spans.some((s) => serviceOf(trace, s) === 'twinkle-facilitator' && dbSystem(s) === 'redis')).toBe(true);
     expect(spans.some((s) => s.operationName === 'settlement paywall' && tag(s, 'twinkle.settlement.status') === 'success')).toBe(true);
   });

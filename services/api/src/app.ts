@@ -7,19 +7,21 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
-import { settleWithFacilitator } from './facilitator-client.js';
 import { checkAuthorizationMatches, isPaymentId, parseNewPayment, parsePage, type Payment } from './payment.js';
-import { DatabaseUnavailableError, type PaymentsStore } from './payments-store.js';
+import { settlePayment } from './payment-settlement.js';
+import type { PaymentTransitions } from './payment-transitions.js';
+import { AuthorizationInUseError, DatabaseUnavailableError, type PaymentsStore } from './payments-store.js';
 import { rateLimit } from './rate-limit.js';
 
 export interface ApiDependencies {
   readonly config: ApiConfig;
   readonly store: PaymentsStore;
+  readonly transitions: PaymentTransitions;
   readonly redis: Redis;
 }
 
 /** The API service: payments in PostgreSQL, rate limited per client IP in Redis, settled through the facilitator. */
-export function createApiApp({ config, store, redis }: ApiDependencies): Hono {
+export function createApiApp({ config, store, transitions, redis }: ApiDependencies): Hono {
   const log = getLogger();
   const app = new Hono();
   const limiter = rateLimit({
@@ -59,28 +61,15 @@ export function createApiApp({ config, store, redis }: ApiDependencies): Hono {
   app.post('/payments/:id/settle', async (c) => {
     const body = await readJsonObject(c);
     const payment = await findPayment(store, c.req.param('id'));
-    checkAuthorizationMatches(payment, body);
-    const claimed = await store.transition(payment.id, ['created', 'failed'], 'settling');
-    if (claimed === undefined) return c.json({ error: `payment ${payment.id} is already ${(await store.get(payment.id))?.status ?? 'gone'}` }, 409);
-    const outcome = await settleWithFacilitator(config.facilitatorUrl, { type: payment.type, authorization: body.authorization, signature: body.signature }, config.settlementTimeoutMs);
-    switch (outcome.kind) {
-      case 'settled':
-        return c.json(await store.transition(payment.id, ['settling'], 'settled', outcome.transaction));
-      case 'pending':
-        return c.json(await store.transition(payment.id, ['settling'], 'pending', outcome.transaction), 202);
-      case 'failed':
-        return c.json({ error: 'settlement failed', reason: outcome.reason, payment: await store.transition(payment.id, ['settling'], 'failed', outcome.transaction) }, 502);
-      case 'rejected':
-        await store.transition(payment.id, ['settling'], 'created');
-        return c.json(outcome.body ?? { error: 'the facilitator refused the settlement' }, outcome.status);
-      case 'unavailable':
-        // Maybe sent: keep it out of reach of a second settlement until someone looks.
-        await store.transition(payment.id, ['settling'], outcome.maybeSent ? 'pending' : 'created');
-        return c.json({ error: 'facilitator unavailable', reason: outcome.reason }, 502);
-    }
+    const { nonce } = checkAuthorizationMatches(payment, body);
+    const settling = await store.beginSettlement(payment.id, nonce);
+    if (settling === undefined) return c.json({ error: `payment ${payment.id} is already ${(await store.get(payment.id))?.status ?? 'gone'}` }, 409);
+    const answer = await settlePayment(settling, body, { facilitatorUrl: config.facilitatorUrl, timeoutMs: config.settlementTimeoutMs, transitions });
+    return c.json(answer.body as object, answer.status);
   });
 
-  app.onError(jsonErrorHandler(log, [{ error: DatabaseUnavailableError, answer: 'database unavailable', log: 'database unavailable' }]));
+  const handle = jsonErrorHandler(log, [{ error: DatabaseUnavailableError, answer: 'database unavailable', log: 'database unavailable' }]);
+  app.onError((error, c) => (error instanceof AuthorizationInUseError ? c.json({ error: error.message, field: 'authorization.nonce' }, 409) : handle(error, c)));
 
   return app;
 }

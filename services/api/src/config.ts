@@ -27,6 +27,12 @@ export interface ApiConfig {
   readonly dependencyTimeoutMs: number;
   /** `SETTLEMENT_TIMEOUT_MS`: how long a settlement call to the facilitator may take. @default 60000 */
   readonly settlementTimeoutMs: number;
+  /**
+   * `RECONCILE_INTERVAL_MS`: how often payments whose settlement outcome is unknown
+   * (`pending`, or `settling` with no request waiting) are looked up at the facilitator;
+   * also done at start-up. @default 15000
+   */
+  readonly reconcileIntervalMs: number;
   /** `SHUTDOWN_TIMEOUT_MS`: how long in-flight requests may run after SIGTERM. @default 10000 */
   readonly shutdownTimeoutMs: number;
 }
@@ -46,6 +52,7 @@ export function readApiConfig(env: Env = process.env): { config: ApiConfig; prob
     healthCheckTimeoutMs: read.integer('HEALTH_CHECK_TIMEOUT_MS', 1000, 10, 60_000),
     dependencyTimeoutMs: read.integer('DEPENDENCY_TIMEOUT_MS', 2000, 10, 60_000),
     settlementTimeoutMs: read.integer('SETTLEMENT_TIMEOUT_MS', 60_000, 100, 600_000),
+    reconcileIntervalMs: read.integer('RECONCILE_INTERVAL_MS', 15_000, 100, 3_600_000),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
   return { config, problems: read.problems };

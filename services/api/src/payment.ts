@@ -2,7 +2,12 @@ import { SETTLEMENT_TYPES, type SettlementType } from '@twinkle/semconv';
 import { badRequest } from '@twinkle/service-kit/json-body';
 import { parseUint256 } from '@twinkle/service-kit/uint256';
 
-/** created -> settling (sent to the facilitator) -> settled | pending (no receipt yet) | failed; a failed or rejected one can be settled again. */
+/**
+ * created -> settling (sent to the facilitator) -> settled | pending (outcome not known yet) |
+ * failed (the tokens did not move); pending -> settled | failed (reconciled); a failed
+ * payment, or one the facilitator refused before sending anything (back to created), can be
+ * settled again.
+ */
 export const PAYMENT_STATUSES = ['created', 'settling', 'pending', 'settled', 'failed'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
@@ -16,6 +21,8 @@ export interface Payment {
   readonly memo: string | null;
   readonly status: PaymentStatus;
   readonly txHash: string | null;
+  /** The nonce of the EIP-3009 authorization the payment is (being) settled with. */
+  readonly authorizationNonce: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -29,6 +36,7 @@ export interface NewPayment {
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const NONCE = /^0x[0-9a-fA-F]{64}$/;
 const MEMO_MAX = 256;
 
 /** A positive integer amount in base units, from a decimal string or a safe integer; undefined otherwise. */
@@ -65,13 +73,18 @@ export function isPaymentId(value: string): boolean {
   return /^[1-9]\d{0,18}$/.test(value);
 }
 
-/** The parts of a settlement request the API checks against the payment before forwarding it. */
-export function checkAuthorizationMatches(payment: Payment, body: Record<string, unknown>): void {
+/**
+ * The parts of a settlement request the API checks against the payment before forwarding
+ * it; returns the authorization's nonce (lower-case), which binds it to this payment.
+ */
+export function checkAuthorizationMatches(payment: Payment, body: Record<string, unknown>): { nonce: string } {
   const authorization = body.authorization;
   if (typeof authorization !== 'object' || authorization === null) throw badRequest('authorization is required', 'authorization');
-  const { from, to, value } = authorization as Record<string, unknown>;
+  const { from, to, value, nonce } = authorization as Record<string, unknown>;
   if (typeof from !== 'string' || from.toLowerCase() !== payment.payer.toLowerCase()) throw badRequest('authorization.from must be the payment\'s payer', 'authorization.from');
   if (typeof to !== 'string' || to.toLowerCase() !== payment.payee.toLowerCase()) throw badRequest('authorization.to must be the payment\'s payee', 'authorization.to');
   if (parseAmount(value) !== payment.amount) throw badRequest('authorization.value must be the payment\'s amount', 'authorization.value');
+  if (typeof nonce !== 'string' || !NONCE.test(nonce)) throw badRequest('authorization.nonce must be 0x followed by 64 hex digits', 'authorization.nonce');
   if (typeof body.signature !== 'string') throw badRequest('signature is required', 'signature');
+  return { nonce: nonce.toLowerCase() };
 }

@@ -7,6 +7,15 @@ export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError';
 }
 
+/** The authorization is already bound to another payment: one authorization pays one payment. */
+export class AuthorizationInUseError extends Error {
+  override readonly name = 'AuthorizationInUseError';
+
+  constructor(readonly paymentId: string | undefined) {
+    super(`the authorization is already used for payment ${paymentId ?? '(unknown)'}`);
+  }
+}
+
 const sqlList = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
 
 const SCHEMA = `
@@ -21,12 +30,17 @@ CREATE TABLE IF NOT EXISTS payments (
   tx_hash     text,
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()
-)`;
+);
+ALTER TABLE payments ADD COLUMN IF NOT EXISTS authorization_nonce text;
+CREATE UNIQUE INDEX IF NOT EXISTS payments_authorization_key ON payments (lower(payer), authorization_nonce) WHERE authorization_nonce IS NOT NULL;
+CREATE INDEX IF NOT EXISTS payments_unresolved ON payments (updated_at) WHERE status IN ('settling', 'pending')`;
 
 /** Serialises schema creation across replicas starting at once (an arbitrary, fixed lock id). */
 const SCHEMA_LOCK_ID = 7_301_104;
 
-const COLUMNS = 'id, type, amount::text AS amount, payer, payee, memo, status, tx_hash, created_at, updated_at';
+const COLUMNS = 'id, type, amount::text AS amount, payer, payee, memo, status, tx_hash, authorization_nonce, created_at, updated_at';
+/** PostgreSQL's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
 
 interface PaymentRow {
   id: string;
@@ -37,6 +51,7 @@ interface PaymentRow {
   memo: string | null;
   status: PaymentStatus;
   tx_hash: string | null;
+  authorization_nonce: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -100,6 +115,47 @@ export class PaymentsStore {
       [payment.type, payment.amount, payment.payer, payment.payee, payment.memo ?? null],
     );
     return toPayment(rows[0]!);
+  }
+
+  /**
+   * Starts settling a `created` or `failed` payment with the authorization of `nonce`
+   * (recorded before the facilitator is called, so what became of it can be asked later);
+   * undefined when the payment is in another state. Throws `AuthorizationInUseError` when
+   * another payment of the payer holds that authorization.
+   */
+  async beginSettlement(id: string, nonce: string): Promise<Payment | undefined> {
+    await this.ensureSchema();
+    try {
+      const { rows } = await this.query<PaymentRow>(
+        `UPDATE payments SET status = 'settling', authorization_nonce = $2, updated_at = now()
+         WHERE id = $1 AND status IN ('created', 'failed') RETURNING ${COLUMNS}`,
+        [id, nonce],
+      );
+      return rows[0] === undefined ? undefined : toPayment(rows[0]);
+    } catch (error) {
+      if (!(error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION)) throw error;
+      const { rows } = await this.query<{ id: string }>(
+        'SELECT id FROM payments WHERE lower(payer) = (SELECT lower(payer) FROM payments WHERE id = $1) AND authorization_nonce = $2',
+        [id, nonce],
+      );
+      throw new AuthorizationInUseError(rows[0]?.id);
+    }
+  }
+
+  /**
+   * Payments whose settlement's outcome is not known: every `pending` one, and `settling`
+   * ones untouched for `settlingAfterMs` (no request is still waiting for them); oldest first.
+   */
+  async unresolved(settlingAfterMs: number, limit: number): Promise<Payment[]> {
+    await this.ensureSchema();
+    const { rows } = await this.query<PaymentRow>(
+      `SELECT ${COLUMNS} FROM payments
+       WHERE authorization_nonce IS NOT NULL
+         AND (status = 'pending' OR (status = 'settling' AND updated_at < now() - $1 * interval '1 millisecond'))
+       ORDER BY updated_at LIMIT $2`,
+      [settlingAfterMs, limit],
+    );
+    return rows.map(toPayment);
   }
 
   /**
@@ -167,6 +223,7 @@ function toPayment(row: PaymentRow): Payment {
     memo: row.memo,
     status: row.status,
     txHash: row.tx_hash,
+    authorizationNonce: row.authorization_nonce,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

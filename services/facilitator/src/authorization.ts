@@ -1,13 +1,24 @@
 /**
- * The x402-style payment authorization the facilitator settles: an EIP-712 signed
- * `TransferWithAuthorization` (the fields of EIP-3009) under the Twinkle domain of one
- * chain. Exported for clients (and tests) that sign authorizations.
+ * The x402 payment authorization the facilitator settles: an EIP-3009
+ * `TransferWithAuthorization` signed by the payer under the token's own EIP-712 domain
+ * (its name, version, chain id and address), which the token checks on chain. Exported
+ * for clients (and tests) that sign authorizations.
  */
 import { SETTLEMENT_TYPES, type SettlementType } from '@twinkle/semconv';
 import { badRequest } from '@twinkle/service-kit/json-body';
 import { parseUint256 } from '@twinkle/service-kit/uint256';
 import { randomBytes } from 'node:crypto';
 import { bytesToHex, getAddress, isAddress, verifyTypedData, type Address, type Hex, type LocalAccount } from 'viem';
+
+/** The EIP-712 domain of an EIP-3009 token: what a payer signs under, and the token verifies. */
+export interface TokenDomain {
+  /** The token's EIP-712 name (Twinkle USD's is "Twinkle USD"; USDC's "USD Coin" on most chains). */
+  readonly name: string;
+  readonly version: string;
+  readonly chainId: number;
+  /** The token's address. */
+  readonly verifyingContract: Address;
+}
 
 export const AUTHORIZATION_TYPES = {
   TransferWithAuthorization: [
@@ -28,14 +39,14 @@ export interface PaymentAuthorization {
   readonly validAfter: bigint;
   /** Unix seconds. */
   readonly validBefore: bigint;
-  /** 32 random bytes chosen by the payer; one settlement per (from, nonce). */
+  /** 32 random bytes chosen by the payer; the token accepts one transfer per (from, nonce). */
   readonly nonce: Hex;
 }
 
-/** The EIP-712 typed data to sign (and verify) for an authorization on `chainId`. */
-export function authorizationTypedData(authorization: PaymentAuthorization, chainId: number) {
+/** The EIP-712 typed data to sign (and verify) for an authorization on the token of `domain`. */
+export function authorizationTypedData(authorization: PaymentAuthorization, domain: TokenDomain) {
   return {
-    domain: { name: 'Twinkle Facilitator', version: '1', chainId },
+    domain: { name: domain.name, version: domain.version, chainId: domain.chainId, verifyingContract: domain.verifyingContract },
     types: AUTHORIZATION_TYPES,
     primaryType: 'TransferWithAuthorization',
     message: authorization,
@@ -82,20 +93,22 @@ export function parseSettlementRequest(body: Record<string, unknown>): Settlemen
 }
 
 /**
- * Checks the signature and the validity window; throws a 400 with the reason: a
- * signature that is not `from`'s, an expired or not yet valid authorization.
+ * Checks what can be checked without the chain, as the token will: the validity window
+ * (valid strictly after `validAfter` and strictly before `validBefore`) and the signature
+ * under the token's EIP-712 domain, so one made for another token or chain is refused.
+ * Throws a 400 with the reason.
  */
-export async function verifySettlementRequest(request: SettlementRequest, chainId: number, nowSeconds: bigint): Promise<void> {
+export async function verifySettlementRequest(request: SettlementRequest, domain: TokenDomain, nowSeconds: bigint): Promise<void> {
   const { authorization } = request;
   if (authorization.validBefore <= nowSeconds) throw badRequest('authorization expired (validBefore is in the past)', 'authorization.validBefore');
-  if (authorization.validAfter > nowSeconds) throw badRequest('authorization not yet valid (validAfter is in the future)', 'authorization.validAfter');
+  if (authorization.validAfter >= nowSeconds) throw badRequest('authorization not yet valid (validAfter is not in the past)', 'authorization.validAfter');
   let valid: boolean;
   try {
-    valid = await verifyTypedData({ address: authorization.from, signature: request.signature, ...authorizationTypedData(authorization, chainId) });
+    valid = await verifyTypedData({ address: authorization.from, signature: request.signature, ...authorizationTypedData(authorization, domain) });
   } catch {
     valid = false;
   }
-  if (!valid) throw badRequest('signature does not match authorization.from', 'signature');
+  if (!valid) throw badRequest(`signature does not match authorization.from under the token's EIP-712 domain (${domain.name} v${domain.version}, chain ${domain.chainId}, ${domain.verifyingContract})`, 'signature');
 }
 
 /** What a payer signs: pay `value` to `to`, valid from `validAfter` until `validBefore` (unix seconds). */
@@ -107,11 +120,12 @@ export interface AuthorizationTerms {
 }
 
 /**
- * Signs an authorization as the payer `account` (a client's side of the exchange), with
- * a fresh random nonce; valid for an hour unless `terms` say otherwise. Returns the JSON
- * body that `POST /verify` and `POST /settle` take (without `type`).
+ * Signs an authorization as the payer `account` (a client's side of the exchange) for the
+ * token of `domain`, with a fresh random nonce; valid for an hour unless `terms` say
+ * otherwise. `value` is in the token's base units. Returns the JSON body that
+ * `POST /verify` and `POST /settle` take (without `type`).
  */
-export async function signAuthorization(account: LocalAccount, terms: AuthorizationTerms, chainId: number): Promise<{ authorization: Record<string, string>; signature: Hex }> {
+export async function signAuthorization(account: LocalAccount, terms: AuthorizationTerms, domain: TokenDomain): Promise<{ authorization: Record<string, string>; signature: Hex }> {
   const now = BigInt(Math.floor(Date.now() / 1000));
   const authorization: PaymentAuthorization = {
     from: account.address,
@@ -121,7 +135,7 @@ export async function signAuthorization(account: LocalAccount, terms: Authorizat
     validBefore: terms.validBefore ?? now + 3600n,
     nonce: bytesToHex(randomBytes(32)),
   };
-  const signature = await account.signTypedData(authorizationTypedData(authorization, chainId));
+  const signature = await account.signTypedData(authorizationTypedData(authorization, domain));
   return {
     authorization: { ...authorization, value: String(authorization.value), validAfter: String(authorization.validAfter), validBefore: String(authorization.validBefore) },
     signature,

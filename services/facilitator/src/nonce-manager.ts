@@ -34,10 +34,13 @@ export class NonceManagerUnavailableError extends Error {
  * stored nonce against the chain's pending count and resyncs (logged) when they
  * disagree: a broadcast that failed, a dropped transaction, a restarted dev chain or
  * another sender using the account would otherwise leave a gap or a stuck transaction.
+ * A key missing from Redis is rebuilt from the chain, with one log line.
  */
 export class NonceManager {
   readonly nonceKey: string;
   private readonly lockKey: string;
+  /** Whether this process has stored the key: a missing key after that means Redis lost it. */
+  private stored = false;
 
   constructor(private readonly options: NonceManagerOptions) {
     this.nonceKey = `facilitator:nonce:${options.chainId}:${options.address.toLowerCase()}`;
@@ -51,12 +54,21 @@ export class NonceManager {
       const [stored, chain] = await Promise.all([this.redis(this.options.redis.get(this.nonceKey)), this.options.chainNonce()]);
       if (stored !== null && Number(stored) !== chain) {
         this.options.log.warn({ nonceKey: this.nonceKey, redisNonce: Number(stored), chainNonce: chain }, 'nonce resynced from the chain');
+      } else if (stored === null) {
+        // Missing after this process stored it: Redis lost its data (a restart without persistence, a flush).
+        if (this.stored) this.options.log.warn({ nonceKey: this.nonceKey, chainNonce: chain }, 'nonce key missing from Redis (its data was lost); rebuilt from the chain');
+        else this.options.log.info({ nonceKey: this.nonceKey, chainNonce: chain }, 'nonce key not in Redis; starting from the chain');
       }
       const result = await broadcast(chain);
       // The transaction is out: if the next nonce cannot be stored, the next allocation resyncs it.
-      await this.redis(this.options.redis.set(this.nonceKey, String(chain + 1))).catch((error: unknown) => {
-        this.options.log.warn({ err: error, nonceKey: this.nonceKey }, 'could not store the next nonce');
-      });
+      await this.redis(this.options.redis.set(this.nonceKey, String(chain + 1))).then(
+        () => {
+          this.stored = true;
+        },
+        (error: unknown) => {
+          this.options.log.warn({ err: error, nonceKey: this.nonceKey }, 'could not store the next nonce');
+        },
+      );
       return result;
     } finally {
       await this.unlock(token);

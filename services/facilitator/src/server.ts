@@ -6,8 +6,10 @@ import { createFacilitatorApp } from './app.js';
 import { AuthorizationClaims } from './authorization-claims.js';
 import { createChainClient } from './chain.js';
 import { readFacilitatorConfig } from './config.js';
+import { Eip3009Token } from './eip3009-token.js';
 import { NonceManager } from './nonce-manager.js';
 import { Settler } from './settler.js';
+import { checkTokenDomain } from './token-domain-check.js';
 
 const log = getLogger();
 const { config, problems } = readFacilitatorConfig();
@@ -17,24 +19,29 @@ const redis = createRedisClient(config.redisUrl, config.dependencyTimeoutMs);
 if (!(await redisReady(redis, config.dependencyTimeoutMs))) log.warn(`Redis not reachable within ${config.dependencyTimeoutMs} ms; starting anyway (retrying in the background)`);
 const client = createChainClient(config);
 const claims = new AuthorizationClaims(redis, config.dependencyTimeoutMs);
+const token = config.tokenAddress === undefined ? undefined : new Eip3009Token(client, { name: config.tokenName, version: config.tokenVersion, chainId: config.chainId, verifyingContract: config.tokenAddress });
+if (token !== undefined) void checkTokenDomain(token, log);
+// The nonce lock is held for the checks, signing and one broadcast through every endpoint.
+const lockTtlMs = config.rpcTimeoutMs * (config.rpcUrls.length + 1) + 5000;
+const lockWaitMs = 15_000;
 let settler: Settler | undefined;
-if (config.privateKey !== undefined) {
+if (config.privateKey !== undefined && token !== undefined) {
   const account = privateKeyToAccount(config.privateKey);
   const nonces = new NonceManager({
     redis,
     address: account.address,
     chainId: config.chainId,
     chainNonce: () => client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
-    lockTtlMs: config.rpcTimeoutMs * (config.rpcUrls.length + 1) + 5000,
-    lockWaitMs: 15_000,
+    lockTtlMs,
+    lockWaitMs,
     redisTimeoutMs: config.dependencyTimeoutMs,
     log,
   });
-  settler = new Settler({ client, account, chainId: config.chainId, nonces, claims, receiptTimeoutMs: config.receiptTimeoutMs, log });
-  log.info({ account: account.address, rpcEndpoints: config.rpcUrls.length, chainId: config.chainId }, 'settling from the facilitator account');
+  settler = new Settler({ client, account, token, nonces, claims, receiptTimeoutMs: config.receiptTimeoutMs, log });
+  log.info({ account: account.address, tokenAddress: token.address, rpcEndpoints: config.rpcUrls.length, chainId: config.chainId }, 'settling on the token from the facilitator account');
 }
 
-serveApp(createFacilitatorApp({ config, redis, client, claims, settler }), {
+serveApp(createFacilitatorApp({ config, redis, client, claims, token, settler, inFlightMs: lockWaitMs + lockTtlMs }), {
   service: 'facilitator',
   host: config.host,
   port: config.port,
