@@ -17,7 +17,7 @@ import { endServerSpan, extractParentContext, startServerSpan } from './server-s
 /** What the server instrumentation needs; every part is optional. */
 export interface ServerInstrumentationOptions {
   /** Records `http_request_*`; absent when metrics are off. */
-  readonly metrics?: HttpServerMetrics;
+  readonly metrics?: Pick<HttpServerMetrics, 'record'>;
   /** Starts SERVER spans; absent when tracing is off. */
   readonly tracer?: LeanTracer;
   /**
