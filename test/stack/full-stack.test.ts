@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { decodeFunctionData } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EIP3009_ABI } from '../../services/facilitator/dist/eip3009-abi.js';
 import { TEST_REDIS_URL } from '../helpers/services.js';
-import type { RunningApp } from '../helpers/spawn-app.js';
+import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { postJson, startApi, startFacilitator } from '../helpers/twinkle-services.js';
 import { dashboardExprs, type DashboardJson } from '../ops/helpers/dashboard-exprs.js';
@@ -78,6 +79,15 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
     ]);
     await ready(prometheus, `${PROMETHEUS}/-/ready`);
     load = startProcess('load', process.execPath, [join(ROOT, 'scripts/load.ts')], { LOAD_SECONDS: '40', API_URL: api.url, FACILITATOR_URL: facilitator.url });
+    // Settlements that fail on chain (a payer without tokens): the 5xx the error-rate panel
+    // and the HighErrorRate rule divide by, whatever share of them the random load makes.
+    const unfunded = privateKeyToAccount(generatePrivateKey());
+    for (let i = 0; i < 3; i++) {
+      const payee = chain.anvil.accounts[2]!.address;
+      const payment = (await postJson(`${api.url}/payments`, { type: 'direct', amount: '1000', payer: unfunded.address, payee })).body;
+      const failed = await postJson(`${api.url}/payments/${payment.id}/settle`, await chain.sign(unfunded, { to: payee, value: 1000n }));
+      expect(failed.status, JSON.stringify(failed.body)).toBe(502);
+    }
     // Over the API's 200 a minute from one client: the 429s the HighRateLimitHits rule counts.
     for (let i = 0; i < 230; i++) await (await fetch(`${api.url}/payments?limit=1`, { headers: { 'x-forwarded-for': BURST_CLIENT } })).arrayBuffer();
   }, 120_000);
@@ -141,6 +151,42 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
     expect(parentOf(send)).toBe(settlementSpan.spanID);
     expect(spans.some((s) => serviceOf(trace, s) === 'twinkle-facilitator' && dbSystem(s) === 'redis')).toBe(true);
     expect(spans.some((s) => s.operationName === 'settlement paywall' && tag(s, 'twinkle.settlement.status') === 'success')).toBe(true);
+  });
+
+  it('the collector accepts spans at the limits as the agent encodes them, and Jaeger shows them whole', async () => {
+    const accepted = async (): Promise<{ accepted: number; refused: number }> => {
+      const text = await (await fetch('http://127.0.0.1:8888/metrics')).text();
+      const sum = (name: string) =>
+        [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*transport="http"[^}]*\\})? ([\\d.e+]+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+      return { accepted: sum('otelcol_receiver_accepted_spans(?:_total)?'), refused: sum('otelcol_receiver_refused_spans(?:_total)?') };
+    };
+    const before = await accepted();
+    const app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: { ...TRACES, OTEL_SERVICE_NAME: 'twinkle-limits' } });
+    try {
+      const requestId = `limits-${Date.now()}`;
+      expect((await fetch(`${app.url}/limits`, { headers: { 'x-request-id': requestId } })).status).toBe(200);
+      expect((await fetch(`${app.url}/limits?numbers=1`)).status).toBe(200);
+      // Two requests, two spans each: every one taken, none refused.
+      await eventually('the collector took the four spans', async () => {
+        const now = await accepted();
+        return now.accepted - before.accepted >= 4 ? now : undefined;
+      }, 20_000);
+      expect((await accepted()).refused).toBe(before.refused);
+      // OpenTelemetry says once that it dropped the attributes past the limit; nothing about exports.
+      expect(app.jsonLines().filter((l) => Number(l.level) >= 40).map((l) => l.msg)).toEqual(['opentelemetry: Dropping extra attributes.']);
+      const trace = await eventually('the limits trace in Jaeger', async () => (await findTraces(JAEGER, 'twinkle-limits', { 'twinkle.request_id': requestId }))[0], 20_000);
+      const server = trace.spans.find((s) => s.operationName === 'GET /limits')!;
+      const child = trace.spans.find((s) => s.operationName === '')!;
+      expect(child, trace.spans.map((s) => s.operationName).join(', ')).toBeDefined();
+      expect(parentOf(child)).toBe(server.spanID);
+      expect((tag(server, 'limits.big') as string).length).toBe(64 * 1024);
+      expect(tag(server, 'limits.lone')).toBe('before\ufffdafter');
+      expect(child.tags.filter((t) => t.key.startsWith('limits.attr.'))).toHaveLength(124);
+      expect(tag(child, 'limits.attr.000')).toBe(0);
+      expect(tag(child, 'limits.lone')).toBe('before\ufffdafter');
+    } finally {
+      await app.stop();
+    }
   });
 
   it('keeps serving while the collector is down, and new traces arrive once it is back', async () => {
