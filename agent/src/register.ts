@@ -1,7 +1,7 @@
 /**
- * What `node --import @twinkle/agent` (or `--require`) runs: config, double-load guard,
- * ESM hook, start, one log line. A failure leaves the app running uninstrumented and
- * is said once.
+ * What `node --import @twinkle/agent` (or `--require`) runs, through preload.ts (which
+ * loads it bundled, with a code cache): config, double-load guard, ESM hook, start, one
+ * log line. A failure leaves the app running uninstrumented and is said once.
  */
 import { isMainThread } from 'node:worker_threads';
 import { readConfig } from './config.js';

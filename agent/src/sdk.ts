@@ -168,11 +168,17 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
       }),
     );
 
-    // Spans and events of finished requests leave before a terminating process ends.
-    if (tracerProvider !== undefined || sentry !== undefined) {
+    // Spans, events and pushed metrics of finished requests leave before a terminating
+    // process ends (a Prometheus reader has nothing to push).
+    const pushesMetrics = meterProvider !== undefined && prometheus === undefined;
+    if (tracerProvider !== undefined || sentry !== undefined || pushesMetrics) {
       undo.push(
         installShutdownHandlers(async () => {
-          await Promise.allSettled([tracerProvider?.forceFlush(), sentry?.flush(SHUTDOWN_FLUSH_MS - 500)]);
+          await Promise.allSettled([
+            tracerProvider?.forceFlush(),
+            sentry?.flush(SHUTDOWN_FLUSH_MS - 500),
+            pushesMetrics ? meterProvider!.forceFlush() : undefined,
+          ]);
           // Requests that finished while the first flush ran.
           await tracerProvider?.forceFlush().catch(() => {});
         }, diag),

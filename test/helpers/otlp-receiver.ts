@@ -23,6 +23,8 @@ export interface OtlpReceiver {
   /** Request bodies (JSON as text; protobuf as latin1 text, where strings stand as they are) for "never contains" checks. */
   readonly bodies: string[];
   readonly requests: number;
+  /** Metrics exports received as OTLP JSON (`/v1/metrics`), parsed. */
+  readonly metricExports: unknown[];
   /** The most export requests that were open at the same time. */
   readonly maxConcurrent: number;
   /** Resolves once `predicate` holds over the received spans. */
@@ -69,6 +71,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startOtlpReceiver(options: { status?: number; hang?: boolean; delayMs?: number } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const bodies: string[] = [];
+  const metricExports: unknown[] = [];
   let requests = 0;
   let open = 0;
   let maxConcurrent = 0;
@@ -80,6 +83,12 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
     res.once('close', () => open--);
     const body = await readBody(req);
     if (options.delayMs !== undefined) await new Promise((r) => setTimeout(r, options.delayMs));
+    if (req.url === '/v1/metrics' && req.method === 'POST' && String(req.headers['content-type']).includes('json')) {
+      metricExports.push(JSON.parse(body.toString('utf8')));
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+      return;
+    }
     if (req.url !== '/v1/traces' || req.method !== 'POST') {
       res.statusCode = 404;
       return res.end();
@@ -135,6 +144,7 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
     url,
     spans,
     bodies,
+    metricExports,
     get requests() {
       return requests;
     },

@@ -7,9 +7,10 @@ import type { AgentConfig } from '../config.js';
  * temporality preference keep OpenTelemetry's defaults and variables.
  */
 export function createOtlpMetricReader(config: Pick<AgentConfig, 'tracesProtocol' | 'metricsUrl'>, producers: MetricProducer[] = []): IMetricReader {
-  const exporter =
+  const { OTLPMetricExporter } =
     config.tracesProtocol === 'http/json'
-      ? new (require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter({ url: config.metricsUrl })
-      : new (require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter({ url: config.metricsUrl });
+      ? (require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http'))
+      : (require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto'));
+  const exporter = new OTLPMetricExporter({ url: config.metricsUrl });
   return new PeriodicExportingMetricReader({ exporter, metricProducers: producers });
 }
