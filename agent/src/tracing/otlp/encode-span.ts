@@ -119,10 +119,8 @@ function encodeEvent(w: ProtoWriter, event: TimedEvent): void {
   w.end(at, 2);
 }
 
-function encodeLink(w: ProtoWriter, link: Link & { droppedAttributesCount?: number }): void {
-  w.tag(13, WIRE_LENGTH);
-  const at = w.begin(1);
-  const ctx: SpanContext = link.context;
+/** trace_id, span_id and trace_state: fields 1 to 3 of both `Span` and `Span.Link`. */
+function encodeIds(w: ProtoWriter, ctx: SpanContext): void {
   w.tag(1, WIRE_LENGTH);
   w.hexBytes(ctx.traceId);
   w.tag(2, WIRE_LENGTH);
@@ -132,6 +130,13 @@ function encodeLink(w: ProtoWriter, link: Link & { droppedAttributesCount?: numb
     w.tag(3, WIRE_LENGTH);
     w.string(traceState);
   }
+}
+
+function encodeLink(w: ProtoWriter, link: Link & { droppedAttributesCount?: number }): void {
+  w.tag(13, WIRE_LENGTH);
+  const at = w.begin(1);
+  const ctx: SpanContext = link.context;
+  encodeIds(w, ctx);
   if (link.attributes) encodeAttributes(w, link.attributes, 4);
   w.tag(5, WIRE_VARINT);
   w.varint(link.droppedAttributesCount || 0);
@@ -145,15 +150,7 @@ export function encodeSpan(w: ProtoWriter, span: ReadableSpan): void {
   w.tag(2, WIRE_LENGTH);
   const at = w.begin(2);
   const ctx = span.spanContext();
-  w.tag(1, WIRE_LENGTH);
-  w.hexBytes(ctx.traceId);
-  w.tag(2, WIRE_LENGTH);
-  w.hexBytes(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, WIRE_LENGTH);
-    w.string(traceState);
-  }
+  encodeIds(w, ctx);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, WIRE_LENGTH);
