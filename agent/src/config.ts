@@ -1,5 +1,5 @@
 /**
- * The only reader of `process.env` in the agent. Every variable DESIGN.md lists is
+ * The only reader of `process.env` in the agent. Every variable of the README's configuration table is
  * validated here; a bad value yields one problem line naming the variable and what
  * is accepted, and the default is used. Nothing here throws.
  */

@@ -42,7 +42,7 @@ export interface AgentHandle {
   shutdown(): Promise<void>;
 }
 
-/** Instrumentations record spans only: their own metrics would add families DESIGN.md does not list. */
+/** Instrumentations record spans only: their own metrics would add families the README does not list. */
 const NOOP_METER_PROVIDER: ApiMeterProvider = { getMeter: () => createNoopMeter() };
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Metric names, label keys, label values and bucket lists, exactly as the
- * dashboards and alert rules query them (shared/DESIGN.md, "Metrics").
+ * dashboards and alert rules query them (the metric table of the README).
  *
  * The names are the final Prometheus names: the in-process Prometheus exporter
  * adds no unit suffix and appends `_total` only when it is missing, so these
@@ -117,7 +117,7 @@ export const METRIC_ACTIVE_REQUESTS = {
   description: 'Total number of active requests.',
 } as const;
 
-/** Every metric family the agent exposes, in DESIGN.md's order. */
+/** Every metric family the agent exposes, in the README's order. */
 export const ALL_METRICS = [
   METRIC_HTTP_REQUEST_DURATION,
   METRIC_HTTP_REQUESTS,

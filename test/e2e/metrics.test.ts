@@ -61,7 +61,7 @@ describe.each([
     await app?.stop();
   });
 
-  it('exposes exactly the metric families of DESIGN.md with their types', () => {
+  it('exposes exactly the metric families of the contract with their types', () => {
     const families = [...s.types.entries()];
     expect(new Map(families)).toEqual(
       new Map([
@@ -130,7 +130,7 @@ describe.each([
     expect(valueOf(s, METRIC_ACTIVE_REQUESTS.name)!).toBeGreaterThanOrEqual(0);
   });
 
-  it('passes promtool check metrics with only the two _total gauge complaints DESIGN.md accepts', async () => {
+  it('passes promtool check metrics with only the two _total gauge complaints the contract accepts', async () => {
     const { problems } = await promtoolCheckMetrics(s.text);
     expect(problems.sort()).toEqual([
       `${METRIC_ACTIVE_HANDLES.name} non-counter metrics should not have "_total" suffix`,

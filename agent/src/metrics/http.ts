@@ -29,7 +29,7 @@ const BOUNDARIES: readonly number[] = [...METRIC_HTTP_REQUEST_DURATION.buckets];
 const CARDINALITY_LIMIT = 2000;
 const OVERFLOW_ATTRIBUTES: Attributes = { 'otel.metric.overflow': true };
 
-/** The fixed-name HTTP server histogram and counter of DESIGN.md's metric table. */
+/** The fixed-name HTTP server histogram and counter of the README's metric table. */
 export interface HttpServerMetrics {
   /** Records one finished request. `route` is a registered pattern or ROUTE_UNMATCHED. */
   record(method: string, route: string, statusCode: number, seconds: number): void;

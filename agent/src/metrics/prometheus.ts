@@ -19,7 +19,7 @@ export interface PrometheusEndpoint {
 
 /**
  * Creates the exporter as a pull reader: no server of its own, no `target_info`, no
- * `otel_scope_*` labels, so the text carries exactly the metric families of DESIGN.md;
+ * `otel_scope_*` labels, so the text carries exactly the metric families of the README's table;
  * `producers` add metrics kept outside the SDK's instruments.
  */
 export function createPrometheusEndpoint(producers: MetricProducer[] = []): PrometheusEndpoint {

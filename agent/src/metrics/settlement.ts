@@ -1,7 +1,7 @@
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import { METRIC_SETTLEMENT_DURATION, METRIC_SETTLEMENTS } from '@twinkle/semconv';
 
-/** The settlement counter and histogram of DESIGN.md's metric table. */
+/** The settlement counter and histogram of the README's metric table. */
 export interface SettlementInstruments {
   readonly settlements: Counter;
   readonly duration: Histogram;

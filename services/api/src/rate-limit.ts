@@ -41,7 +41,7 @@ export interface FailOpenCounter {
 const FAIL_OPEN_LOG_INTERVAL_MS = 10_000;
 
 /**
- * Redis rate limiting per client IP, as DESIGN.md states it: `X-RateLimit-Limit`,
+ * Redis rate limiting per client IP, as the README states it: `X-RateLimit-Limit`,
  * `-Remaining`, `-Reset` (unix seconds) on every limited response, 429 with `Retry-After`
  * over the limit. When Redis fails or hangs the request is served (fail open); each
  * failure is counted, and a warning with the counts is logged at most every 10 s.

@@ -1,5 +1,5 @@
 /**
- * The PromQL of shared/MONITORING-GUIDE.md, copied as the guide writes it: the panels
+ * The PromQL of the monitoring guide the operations kit implements, copied as the guide writes it: the panels
  * of its "Grafana Dashboards" section (by heading) and the expressions of its alert
  * rules. The dashboards and rules must run exactly these.
  */
