@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { scrubUrl } from '../scrub.js';
+import { requestPath } from './request-path.js';
 import type { ServerRequestState } from './request-state.js';
 
 /** The message of every access-log line (as the monitoring guide shows it). */
@@ -36,9 +36,7 @@ export function createAccessLog(sink: LineSink, base: Record<string, unknown>): 
   const tail = `,"msg":${JSON.stringify(ACCESS_LOG_MESSAGE)}}\n`;
   return {
     write(req, state, status, seconds) {
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const path = scrubUrl(q === -1 ? url : url.slice(0, q));
+      const path = requestPath(req, state);
       // The request id is validated or generated (safe characters only), the method is an
       // HTTP token: neither needs escaping.
       let line = `${head}${Date.now()}${afterTime}${state.requestId}","method":"${req.method}","path":${

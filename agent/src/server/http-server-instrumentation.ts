@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { context, diag, ROOT_CONTEXT, type Context, type Span } from '@opentelemetry/api';
+import { context, diag, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { HEADER_REQUEST_ID, ROUTE_UNMATCHED } from '@twinkle/semconv';
 import type { HttpServerMetrics } from '../metrics/http.js';
 import type { LeanTracer } from '../tracing/lean-tracer.js';
@@ -72,15 +72,14 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
       try {
         const requestId = resolveRequestId(rawRequestIdHeader(req.rawHeaders, HEADER_REQUEST_ID));
         (res as http.ServerResponse & { [RESPONSE_REQUEST_ID]?: string })[RESPONSE_REQUEST_ID] = requestId;
-        let span: Span | undefined;
+        state = createRequestState(undefined, requestId);
+        req[REQUEST_STATE] = state;
         let parent: Context | undefined;
         if (tracer !== undefined) {
           parent = extractParentContext(req);
-          span = startServerSpan(tracer, req, parent, encrypted, requestId);
+          state.span = startServerSpan(tracer, req, parent, encrypted, state);
         }
-        state = createRequestState(span, requestId);
-        req[REQUEST_STATE] = state;
-        if (contextManager !== undefined && needsContext()) ctx = new RequestContext(parent ?? context.active(), state, span);
+        if (contextManager !== undefined && needsContext()) ctx = new RequestContext(parent ?? context.active(), state, state.span);
       } catch (err) {
         // A fault of the agent's never reaches the app: it handles the request uninstrumented.
         diag.error('twinkle: could not instrument a request', err);

@@ -19,6 +19,8 @@ export interface ServerRequestState {
   readonly requestId: string;
   /** The error the app's error handler turned into a response, written by the route instrumentation. */
   error?: unknown;
+  /** The recorded path (`requestPath`), once something asked for it. */
+  path?: string;
 }
 
 /** Where the state hangs on the `IncomingMessage`. */
@@ -26,7 +28,7 @@ export const REQUEST_STATE: unique symbol = Symbol('twinkle.request');
 
 /** Creates the state of a request that just arrived. */
 export function createRequestState(span: Span | undefined, requestId: string): ServerRequestState {
-  return { type: RPCType.HTTP, span, route: undefined, start: performance.now(), requestId, error: undefined };
+  return { type: RPCType.HTTP, span, route: undefined, start: performance.now(), requestId, error: undefined, path: undefined };
 }
 
 /** The state of the request the active context belongs to, if any. */

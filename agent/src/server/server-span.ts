@@ -12,9 +12,10 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { ATTR_TWINKLE_REQUEST_ID } from '@twinkle/semconv';
 import { normalizeMethod } from '../metrics/http.js';
-import { scrubUrl } from '../scrub.js';
 import { LeanSpan } from '../tracing/lean-span.js';
 import type { LeanTracer } from '../tracing/lean-tracer.js';
+import { requestPath } from './request-path.js';
+import type { ServerRequestState } from './request-state.js';
 
 /** The parent context of an incoming request: W3C trace context and baggage from its headers. */
 export function extractParentContext(req: IncomingMessage): Context {
@@ -27,17 +28,15 @@ export function extractParentContext(req: IncomingMessage): Context {
  * request id. Every value is one the agent produced or Node's parser validated, so the
  * span takes them as they are.
  */
-export function startServerSpan(tracer: LeanTracer, req: IncomingMessage, parent: Context, encrypted: boolean, requestId: string): Span {
+export function startServerSpan(tracer: LeanTracer, req: IncomingMessage, parent: Context, encrypted: boolean, state: ServerRequestState): Span {
   const method = normalizeMethod(req.method ?? 'GET');
-  const url = req.url ?? '/';
-  const queryAt = url.indexOf('?');
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: method,
     // An incoming path can carry a key too (`/v2/<key>`): recorded scrubbed.
-    [ATTR_URL_PATH]: scrubUrl(queryAt === -1 ? url : url.slice(0, queryAt)),
+    [ATTR_URL_PATH]: requestPath(req, state),
     [ATTR_URL_SCHEME]: encrypted ? 'https' : 'http',
     [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
-    [ATTR_TWINKLE_REQUEST_ID]: requestId,
+    [ATTR_TWINKLE_REQUEST_ID]: state.requestId,
   };
   let count = 5;
   const userAgent = req.headers['user-agent'];

@@ -4,7 +4,7 @@
  * processor, minus the work a caller that built valid attributes does not need.
  */
 import { randomFillSync } from 'node:crypto';
-import { SamplingDecision, trace, TraceFlags, type Attributes, type Context, type Span, type SpanContext, type SpanKind } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, SamplingDecision, trace, TraceFlags, type Attributes, type Context, type Span, type SpanContext, type SpanKind } from '@opentelemetry/api';
 import { isTracingSuppressed, maybeAddAttribute, AddAttributeDecision } from '@opentelemetry/core';
 import type { Sampler } from '@opentelemetry/sdk-trace';
 import { LeanSpan, type LeanSpanShared } from './lean-span.js';
@@ -48,7 +48,7 @@ export class LeanTracer {
    * non-recording span when sampling drops it or tracing is suppressed, as the SDK does.
    */
   startSpan(name: string, kind: SpanKind, attributes: Attributes, count: number, parent: Context): Span {
-    if (isTracingSuppressed(parent)) return trace.wrapSpanContext({ traceId: '00000000000000000000000000000000', spanId: '0000000000000000', traceFlags: TraceFlags.NONE });
+    if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const parentSpanContext = trace.getSpanContext(parent);
     const validParent = parentSpanContext !== undefined && trace.isSpanContextValid(parentSpanContext) ? parentSpanContext : undefined;
     const traceId = validParent?.traceId ?? randomId(16);
