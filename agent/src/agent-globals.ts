@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SettlementExemplars } from './metrics/settlement-exemplars.js';
 import type { SentryReporter } from './sentry.js';
 
 /** Where the preloaded agent leaves the logger `@twinkle/agent/api` hands to services (any installed copy finds it). */
@@ -13,7 +14,10 @@ interface PublishedLogger {
   taken: boolean;
 }
 
-type Globals = { [LOGGER]?: PublishedLogger; [SENTRY]?: SentryReporter };
+/** Where the agent leaves the exemplar slots of the settlement histogram, when exemplars are on. */
+const SETTLEMENT_EXEMPLARS = Symbol.for('twinkle.agent.settlementExemplars');
+
+type Globals = { [LOGGER]?: PublishedLogger; [SENTRY]?: SentryReporter; [SETTLEMENT_EXEMPLARS]?: SettlementExemplars };
 
 /**
  * Publishes the agent's logger for the API. Returns a function that tells whether a
@@ -41,4 +45,14 @@ export function publishSentry(reporter: SentryReporter): void {
 /** The preloaded agent's Sentry reporter, if Sentry is on. */
 export function publishedSentry(): SentryReporter | undefined {
   return (globalThis as Globals)[SENTRY];
+}
+
+/** Publishes the settlement histogram's exemplar slots for `@twinkle/agent/api`. */
+export function publishSettlementExemplars(exemplars: SettlementExemplars): void {
+  (globalThis as Globals)[SETTLEMENT_EXEMPLARS] = exemplars;
+}
+
+/** The preloaded agent's settlement exemplar slots, if exemplars are on. */
+export function publishedSettlementExemplars(): SettlementExemplars | undefined {
+  return (globalThis as Globals)[SETTLEMENT_EXEMPLARS];
 }

@@ -17,7 +17,7 @@ import {
   type SettlementType,
 } from '@twinkle/semconv';
 import type { Logger } from 'pino';
-import { publishedLogger, publishedSentry } from './agent-globals.js';
+import { publishedLogger, publishedSentry, publishedSettlementExemplars } from './agent-globals.js';
 import { createSettlementInstruments, type SettlementInstruments } from './metrics/settlement.js';
 import { activeRequestState } from './server/request-state.js';
 import { VERSION } from './version.js';
@@ -90,16 +90,19 @@ function beginSettlement(type: SettlementType): { timer: SettlementTimer; span: 
 
 function recordOutcome(type: SettlementType, status: SettlementStatus, seconds: number, span: Span | undefined, error: unknown): void {
   if (status === 'failure') captureError(error ?? new Error(`settlement ${String(type)} failed`), { settlement: { type: String(type) } });
+  // Unknown values from untyped callers would become unbounded labels: drop them.
+  const recorded = isSettlementType(type) && isSettlementStatus(status);
   if (span !== undefined) {
     span.setAttribute(ATTR_TWINKLE_SETTLEMENT_STATUS, String(status));
     if (status === 'failure') {
       if (error instanceof Error) span.recordException(error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : undefined });
     }
+    // The span that takes an exemplar slot is marked before it ends.
+    if (recorded) publishedSettlementExemplars()?.offer(status, seconds, span);
     span.end();
   }
-  // Unknown values from untyped callers would become unbounded labels: drop them.
-  if (!isSettlementType(type) || !isSettlementStatus(status)) {
+  if (!recorded) {
     diag.warn(`@twinkle/agent/api: settlement type ${JSON.stringify(type)} / status ${JSON.stringify(status)} not recorded (accepted types: ${SETTLEMENT_TYPES.join(', ')}; statuses: ${SETTLEMENT_STATUSES.join(', ')})`);
     return;
   }

@@ -19,6 +19,8 @@ export type SamplerName =
   | 'parentbased_always_on'
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
+/** Exemplar filters the agent supports (`OTEL_METRICS_EXEMPLAR_FILTER`; `always_on` is refused). */
+export type ExemplarFilterName = 'trace_based' | 'always_off';
 /** pino level names (`LOG_LEVEL`). */
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 /** Resource detectors the agent bundles (`OTEL_NODE_RESOURCE_DETECTORS`). */
@@ -44,6 +46,14 @@ export interface AgentConfig {
   readonly metricsExporter: MetricsExporterName;
   /** Full URL metrics are posted to when `metricsExporter` is otlp. @default "http://localhost:4318/v1/metrics" */
   readonly metricsUrl: string;
+  /**
+   * `OTEL_METRICS_EXEMPLAR_FILTER`: `trace_based` puts exemplars (trace and span ids of sampled
+   * requests) on the histograms served as OpenMetrics; `always_off` serves none.
+   * @default "trace_based"
+   */
+  readonly exemplarFilter: ExemplarFilterName;
+  /** `TWINKLE_EXEMPLAR_INTERVAL_MS`: the least time between two exemplars of one bucket of one series. @default 15000 */
+  readonly exemplarIntervalMs: number;
   /** Dedicated Prometheus listener; `undefined` serves `/metrics` on the app's own HTTP server. @default undefined */
   readonly prometheusListener: { readonly host: string; readonly port: number } | undefined;
   /** @default ["env", "host", "os", "process"] */
@@ -95,6 +105,9 @@ const CLOUD_DETECTORS = ['aws', 'alibaba', 'azure', 'container', 'gcp'];
 const DEFAULT_PROMETHEUS_PORT = 9464;
 const DEFAULT_PROMETHEUS_HOST = 'localhost';
 const DEFAULT_OTLP_BASE = 'http://localhost:4318';
+const EXEMPLAR_FILTERS = ['trace_based', 'always_off'] as const;
+/** The monitoring guide's scrape interval: one exemplar per bucket per scrape at most. */
+const DEFAULT_EXEMPLAR_INTERVAL_MS = 15_000;
 
 /** Reads and validates the environment; never throws. */
 export function readConfig(env: Env = process.env): ConfigResult {
@@ -126,6 +139,9 @@ export function readConfig(env: Env = process.env): ConfigResult {
       ? { host: promHost ?? DEFAULT_PROMETHEUS_HOST, port: promPort ?? DEFAULT_PROMETHEUS_PORT }
       : undefined;
 
+  const exemplarFilter = reader.exemplarFilter('OTEL_METRICS_EXEMPLAR_FILTER');
+  const exemplarIntervalMs = reader.positiveInteger('TWINKLE_EXEMPLAR_INTERVAL_MS', DEFAULT_EXEMPLAR_INTERVAL_MS);
+
   const config: AgentConfig = {
     disabled,
     serviceName,
@@ -137,6 +153,8 @@ export function readConfig(env: Env = process.env): ConfigResult {
     metricsExporter,
     metricsUrl,
     prometheusListener,
+    exemplarFilter,
+    exemplarIntervalMs,
     resourceDetectors: reader.detectors('OTEL_NODE_RESOURCE_DETECTORS'),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logDestination: reader.oneOf('LOG_DESTINATION', ['stdout', 'stderr'] as const, 'stdout'),
@@ -264,6 +282,26 @@ class EnvReader {
     if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
     this.reject(name, raw, 'a number from 0 to 1', String(fallback));
     return fallback;
+  }
+
+  positiveInteger(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (/^\d{1,10}$/.test(raw) && Number(raw) >= 1) return Number(raw);
+    this.reject(name, raw, 'an integer of 1 or more', String(fallback));
+    return fallback;
+  }
+
+  /** OpenTelemetry's exemplar filter; `always_on` would give exemplars pointing at traces nobody kept. */
+  exemplarFilter(name: string): ExemplarFilterName {
+    const raw = this.string(name);
+    if (raw?.toLowerCase() === 'always_on') {
+      this.problems.push(
+        `${name}=always_on is not supported (an exemplar of an unsampled request would point at a trace that was never sent; accepted: ${EXEMPLAR_FILTERS.join(', ')}); using trace_based`,
+      );
+      return 'trace_based';
+    }
+    return this.oneOf(name, EXEMPLAR_FILTERS, 'trace_based');
   }
 
   port(name: string): number | undefined {

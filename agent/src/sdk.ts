@@ -10,16 +10,17 @@ import { context, createNoopMeter, metrics, propagation, trace, type MeterProvid
 import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { AggregationTemporality, InstrumentType, MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { INSTRUMENTATION_SCOPE } from '@twinkle/semconv';
+import { INSTRUMENTATION_SCOPE, METRIC_HTTP_REQUEST_DURATION, METRIC_SETTLEMENT_DURATION } from '@twinkle/semconv';
 import type { AgentConfig } from './config.js';
 import type { AgentDiag } from './diag.js';
-import { publishLogger, publishSentry } from './agent-globals.js';
+import { publishLogger, publishSentry, publishSettlementExemplars } from './agent-globals.js';
 import { createInstrumentations } from './instrumentations/index.js';
 import { patchFetchForJsonRpc } from './instrumentations/json-rpc/json-rpc.js';
 import { createLoggers } from './logging.js';
 import { createHttpServerMetrics, type HttpServerMetrics } from './metrics/http.js';
 import { createOtlpMetricReader } from './metrics/metric-reader.js';
 import { createPrometheusEndpoint, METRICS_PATH, type PrometheusEndpoint } from './metrics/prometheus.js';
+import { createSettlementExemplars } from './metrics/settlement-exemplars.js';
 import { registerRuntimeMetrics } from './metrics/runtime/index.js';
 import { createResource } from './resource.js';
 import { startSentry, type SentryReporter } from './sentry.js';
@@ -113,9 +114,21 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     if (config.metricsExporter !== 'none') {
       // The HTTP metrics are kept by the agent and collected through the reader, in the
       // temporality the reader asks for (Prometheus: cumulative).
-      httpMetrics = createHttpServerMetrics(() => reader?.selectAggregationTemporality(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE);
+      // Exemplars are written only into OpenMetrics scrapes, and come only from sampled spans.
+      const exemplarInterval =
+        tracing && config.metricsExporter === 'prometheus' && config.exemplarFilter === 'trace_based' ? config.exemplarIntervalMs : undefined;
+      const temporality = (): AggregationTemporality =>
+        reader?.selectAggregationTemporality(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE;
+      httpMetrics = createHttpServerMetrics(temporality, exemplarInterval);
       if (config.metricsExporter === 'prometheus') {
-        prometheus = createPrometheusEndpoint([httpMetrics.producer]);
+        const http = httpMetrics;
+        const settlementExemplars = exemplarInterval === undefined ? undefined : createSettlementExemplars(exemplarInterval);
+        if (settlementExemplars !== undefined) publishSettlementExemplars(settlementExemplars);
+        prometheus = createPrometheusEndpoint([http.producer], (name, attributes) => {
+          if (name === METRIC_HTTP_REQUEST_DURATION.name) return http.exemplarsOf(attributes);
+          if (name === METRIC_SETTLEMENT_DURATION.name) return settlementExemplars?.exemplarsOf(attributes);
+          return undefined;
+        });
         reader = prometheus.exporter;
       } else {
         reader = createOtlpMetricReader(config, [httpMetrics.producer]);

@@ -10,6 +10,15 @@ export const ATTR_TWINKLE_SETTLEMENT_TYPE = 'twinkle.settlement.type';
 /** Settlement outcome on a settlement span (one of SETTLEMENT_STATUSES). */
 export const ATTR_TWINKLE_SETTLEMENT_STATUS = 'twinkle.settlement.status';
 
+/**
+ * On the span whose trace and span ids a metric exemplar carries (`true`): the server span of
+ * a request that took an exemplar slot of `http_request_duration_seconds`, or the settlement
+ * span that took one of `twinkle_settlement_duration_seconds`. The collector's tail-sampling
+ * policy keeps every trace holding it, so every exemplar Prometheus stores resolves to a trace.
+ * Spans that took no slot do not carry it.
+ */
+export const ATTR_TWINKLE_EXEMPLAR = 'twinkle.exemplar';
+
 /** Name of the span opened around a settlement: `settlement <type>`. */
 export const SPAN_NAME_SETTLEMENT = 'settlement';
 

@@ -17,9 +17,25 @@ describe('readConfig', () => {
       resourceDetectors: ['env', 'host', 'os', 'process'],
       logLevel: 'info',
       logDestination: 'stdout',
+      exemplarFilter: 'trace_based',
+      exemplarIntervalMs: 15_000,
     });
     expect(config.serviceName).toMatch(/^unknown_service:/);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the exemplar filter and interval, and refuses always_on and bad intervals with a line each', () => {
+    expect(readConfig({ OTEL_METRICS_EXEMPLAR_FILTER: 'ALWAYS_OFF', TWINKLE_EXEMPLAR_INTERVAL_MS: '500' }).config).toMatchObject({
+      exemplarFilter: 'always_off',
+      exemplarIntervalMs: 500,
+    });
+    const { config, problems } = readConfig({ OTEL_METRICS_EXEMPLAR_FILTER: 'always_on', TWINKLE_EXEMPLAR_INTERVAL_MS: '0' });
+    expect(config).toMatchObject({ exemplarFilter: 'trace_based', exemplarIntervalMs: 15_000 });
+    expect(problems).toEqual([
+      expect.stringMatching(/^OTEL_METRICS_EXEMPLAR_FILTER=always_on is not supported .*using trace_based$/),
+      'TWINKLE_EXEMPLAR_INTERVAL_MS="0" is not valid (accepted: an integer of 1 or more); using 15000',
+    ]);
+    expect(readConfig({ OTEL_METRICS_EXEMPLAR_FILTER: 'sometimes', TWINKLE_EXEMPLAR_INTERVAL_MS: '1.5s' }).problems).toHaveLength(2);
   });
 
   it('treats blank values as unset', () => {

@@ -30,8 +30,9 @@ export class HistogramPoint {
     this.counts = new Array<number>(boundaries.length + 1).fill(0);
   }
 
-  record(value: number, now: number): void {
-    if (!(value >= 0)) return;
+  /** Records `value` at `now` (ms); returns the index of its bucket, or -1 when it is ignored. */
+  record(value: number, now: number): number {
+    if (!(value >= 0)) return -1;
     if (this.pendingStart === undefined) {
       this.pendingStart = millisToHrTime(now);
       this.startTime ??= this.pendingStart;
@@ -40,7 +41,9 @@ export class HistogramPoint {
     this.pendingSum += value;
     if (value < this.pendingMin) this.pendingMin = value;
     if (value > this.pendingMax) this.pendingMax = value;
-    this.pendingCounts[bucketOf(this.boundaries, value)] += 1;
+    const bucket = bucketOf(this.boundaries, value);
+    this.pendingCounts[bucket] += 1;
+    return bucket;
   }
 
   /** Merges what was recorded since the last call into the totals and forgets it. */
@@ -65,7 +68,7 @@ export class HistogramPoint {
 }
 
 /** The index of the first boundary at or above `value`: sdk-metrics' `binarySearchUB`, Prometheus' `le`. */
-function bucketOf(boundaries: readonly number[], value: number): number {
+export function bucketOf(boundaries: readonly number[], value: number): number {
   let lo = 0;
   let hi = boundaries.length - 1;
   let found = boundaries.length;

@@ -1,4 +1,4 @@
-import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import { ValueType, type Attributes, type HrTime, type Span } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import {
   AggregationTemporality,
@@ -20,6 +20,7 @@ import {
   METRIC_HTTP_REQUESTS,
 } from '@twinkle/semconv';
 import { VERSION } from '../version.js';
+import { ExemplarSlots, type Exemplar } from './exemplar-slots.js';
 import { HistogramPoint } from './histogram-point.js';
 
 const METHOD_INDEX: ReadonlyMap<string, number> = new Map(HTTP_METHODS.map((m, i) => [m, i]));
@@ -31,16 +32,24 @@ const OVERFLOW_ATTRIBUTES: Attributes = { 'otel.metric.overflow': true };
 
 /** The fixed-name HTTP server histogram and counter of the README's metric table. */
 export interface HttpServerMetrics {
-  /** Records one finished request. `route` is a registered pattern or ROUTE_UNMATCHED. */
-  record(method: string, route: string, statusCode: number, seconds: number): void;
+  /**
+   * Records one finished request. `route` is a registered pattern or ROUTE_UNMATCHED.
+   * `span`, the request's server span, may take its bucket's exemplar slot (and is then
+   * marked `twinkle.exemplar`), when exemplars are on.
+   */
+  record(method: string, route: string, statusCode: number, seconds: number, span?: Span): void;
   /** What a metric reader collects them through (`metricProducers`). */
   readonly producer: MetricProducer;
+  /** The exemplars (one per bucket) of the histogram series a collected data point carries `attributes` of. */
+  exemplarsOf(attributes: Attributes): ReadonlyArray<Exemplar | undefined> | undefined;
 }
 
 /** One label set: its attributes, built once, and its histogram (whose count is also the counter's value). */
 interface Series {
   readonly attributes: Attributes;
   readonly point: HistogramPoint;
+  /** One exemplar slot per bucket; absent when exemplars are off. */
+  readonly exemplars: ExemplarSlots | undefined;
   /** Reported by the collection before the last one (a delta then starts where that one ended). */
   reportedLast: boolean;
 }
@@ -56,7 +65,11 @@ interface Series {
  * Prometheus text equal to the SDK's). The counter is the histogram's count, so the two
  * always agree within one scrape. `temporality` is the reader's choice for both.
  */
-export function createHttpServerMetrics(temporality: () => AggregationTemporality = () => AggregationTemporality.CUMULATIVE): HttpServerMetrics {
+export function createHttpServerMetrics(
+  temporality: () => AggregationTemporality = () => AggregationTemporality.CUMULATIVE,
+  /** The least time between two exemplars of one bucket; undefined: no exemplars. */
+  exemplarIntervalMs?: number,
+): HttpServerMetrics {
   // route -> (status code x method slot) -> series
   const byRoute = new Map<string, Map<number, Series>>();
   const all: Series[] = [];
@@ -64,10 +77,14 @@ export function createHttpServerMetrics(temporality: () => AggregationTemporalit
   let recent: Series[] = [];
   let overflow: Series | undefined;
   let lastCollection: HrTime | undefined;
+  /** The series of each data point's attributes object (the same object), for the exemplars of a scrape. */
+  const byAttributes = new Map<Attributes, Series>();
 
   const newSeries = (attributes: Attributes): Series => {
-    const series = { attributes, point: new HistogramPoint(BOUNDARIES), reportedLast: false };
+    const exemplars = exemplarIntervalMs === undefined ? undefined : new ExemplarSlots(BOUNDARIES.length + 1, exemplarIntervalMs);
+    const series = { attributes, point: new HistogramPoint(BOUNDARIES), exemplars, reportedLast: false };
     all.push(series);
+    byAttributes.set(attributes, series);
     return series;
   };
 
@@ -153,10 +170,15 @@ export function createHttpServerMetrics(temporality: () => AggregationTemporalit
   };
 
   return {
-    record(method, route, statusCode, seconds) {
+    record(method, route, statusCode, seconds, span) {
       const series = seriesFor(method, route, statusCode);
       if (series.point.pendingCount === 0 && seconds >= 0) recent.push(series);
-      series.point.record(seconds, Date.now());
+      const now = Date.now();
+      const bucket = series.point.record(seconds, now);
+      if (series.exemplars !== undefined && bucket >= 0) series.exemplars.offer(bucket, seconds, now, span);
+    },
+    exemplarsOf(attributes) {
+      return byAttributes.get(attributes)?.exemplars?.exemplars;
     },
     producer: {
       async collect(): Promise<CollectionResult> {

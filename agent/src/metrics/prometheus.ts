@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { diag } from '@opentelemetry/api';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { AgentDiag } from '../diag.js';
 import { markAgentServer } from '../server/agent-servers.js';
+import { chooseExpositionFormat, OPENMETRICS_CONTENT_TYPE } from './exposition-format.js';
+import { serializeOpenMetrics, type ExemplarLookup } from './openmetrics.js';
 
 /** The path Prometheus scrapes, on the app's port or on the dedicated listener. */
 export const METRICS_PATH = '/metrics';
@@ -20,9 +23,11 @@ export interface PrometheusEndpoint {
 /**
  * Creates the exporter as a pull reader: no server of its own, no `target_info`, no
  * `otel_scope_*` labels, so the text carries exactly the metric families of the README's table;
- * `producers` add metrics kept outside the SDK's instruments.
+ * `producers` add metrics kept outside the SDK's instruments. A scrape whose `Accept`
+ * prefers OpenMetrics gets OpenMetrics 1.0 with the exemplars `exemplars` finds; any
+ * other gets the exporter's own text format 0.0.4, untouched.
  */
-export function createPrometheusEndpoint(producers: MetricProducer[] = []): PrometheusEndpoint {
+export function createPrometheusEndpoint(producers: MetricProducer[] = [], exemplars: ExemplarLookup = () => undefined): PrometheusEndpoint {
   const exporter = new PrometheusExporter({
     preventServerStart: true,
     withoutScopeInfo: true,
@@ -31,8 +36,32 @@ export function createPrometheusEndpoint(producers: MetricProducer[] = []): Prom
   });
   let server: Server | undefined;
 
+  const serveOpenMetrics = (req: IncomingMessage, res: ServerResponse): void => {
+    exporter.collect().then(
+      ({ resourceMetrics, errors }) => {
+        if (errors.length) diag.error('PrometheusExporter: metrics collection errors', ...errors);
+        let body: string;
+        try {
+          body = serializeOpenMetrics(resourceMetrics, exemplars);
+        } catch (err) {
+          // A fault of the agent's own serializer costs the scrape its exemplars, not its data.
+          diag.error('twinkle: could not write OpenMetrics; answering in the text format', err);
+          exporter.getMetricsRequestHandler(req, res);
+          return;
+        }
+        res.statusCode = 200;
+        res.setHeader('content-type', OPENMETRICS_CONTENT_TYPE);
+        res.end(body);
+      },
+      (err: unknown) => {
+        res.end(`# failed to export metrics: ${String(err)}`);
+      },
+    );
+  };
+
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
-    exporter.getMetricsRequestHandler(req, res);
+    if (chooseExpositionFormat(req.headers.accept) === 'openmetrics') serveOpenMetrics(req, res);
+    else exporter.getMetricsRequestHandler(req, res);
   };
 
   return {

@@ -16,7 +16,7 @@ import { endServerSpan, extractParentContext, startServerSpan } from './server-s
 
 /** What the server instrumentation needs; every part is optional. */
 export interface ServerInstrumentationOptions {
-  /** Records `http_request_*`; absent when metrics are off. */
+  /** Records `http_request_*` (the server span may take an exemplar slot, before it ends); absent when metrics are off. */
   readonly metrics?: Pick<HttpServerMetrics, 'record'>;
   /** Starts SERVER spans; absent when tracing is off. */
   readonly tracer?: LeanTracer;
@@ -116,7 +116,7 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     const method = request.method ?? 'GET';
     const statusCode = response.statusCode;
     const seconds = (performance.now() - state.start) / 1000;
-    if (metrics !== undefined) metrics.record(method, state.route ?? ROUTE_UNMATCHED, statusCode, seconds);
+    if (metrics !== undefined) metrics.record(method, state.route ?? ROUTE_UNMATCHED, statusCode, seconds, state.span);
     if (state.span !== undefined) endServerSpan(state.span, method, state.route, statusCode);
     if (accessLog !== undefined) accessLog.write(request, state, statusCode, seconds);
     if (statusCode >= 500 && onServerError !== undefined) onServerError(state, new RequestContext(ROOT_CONTEXT, state, state.span), method, statusCode);
