@@ -8,13 +8,15 @@ import { run } from './helpers/run.js';
 
 const CONFIG = opsPath('collector/config.yaml');
 const DEBUG_OVERLAY = opsPath('collector/config.debug.yaml');
+const FIRST_TIER = opsPath('collector/config.first-tier.yaml');
+const FIRST_TIER_DNS = opsPath('collector/config.first-tier.dns.yaml');
 const binaries = findGoBinaries();
 
 /** The collector's config after its own parsing and env expansion, as JSON. */
 interface ResolvedConfig {
   receivers: Record<string, { protocols: Record<string, { endpoint: string }> }>;
-  processors: Record<string, unknown>;
-  exporters: Record<string, { endpoint?: string }>;
+  processors: Record<string, Record<string, unknown>>;
+  exporters: Record<string, { endpoint?: string } & Record<string, unknown>>;
   service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
 }
 
@@ -59,7 +61,7 @@ describe.skipIf(!binaries.collector)('the built Twinkle collector (otel-collecto
   const scratch = mkdtempSync(join(tmpdir(), 'twinkle-collector-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it.each([[[CONFIG]], [[CONFIG, DEBUG_OVERLAY]]])('validates %j', async (configs) => {
+  it.each([[[CONFIG]], [[CONFIG, DEBUG_OVERLAY]], [[FIRST_TIER]], [[FIRST_TIER_DNS]]])('validates %j', async (configs) => {
     const result = await run(collector, ['validate', ...configs.flatMap((c) => ['--config', c])]);
     expect(result.code, result.stderr).toBe(0);
   });
@@ -75,7 +77,7 @@ describe.skipIf(!binaries.collector)('the built Twinkle collector (otel-collecto
   it('sends traces to Jaeger only, unless the debug overlay is given', async () => {
     const plain = await printConfig(collector, [CONFIG]);
     expect(plain.service.pipelines).toEqual({
-      traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp_grpc/jaeger'] },
+      traces: { receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling', 'batch'], exporters: ['otlp_grpc/jaeger'] },
     });
     expect(plain.exporters['otlp_grpc/jaeger']?.endpoint).toBe('jaeger:4317');
     const debug = await printConfig(collector, [CONFIG, DEBUG_OVERLAY]);
@@ -93,8 +95,54 @@ describe.skipIf(!binaries.collector)('the built Twinkle collector (otel-collecto
     expect(loopback.exporters['otlp_grpc/jaeger']?.endpoint).toBe('127.0.0.1:4327');
   });
 
+  it('keeps errors, slow traces, settlements, exemplar spans and a share of the rest, each threshold from the environment', async () => {
+    // print-config loses the policies' names, so they are read from the file, and the
+    // environment's part is proven by the collector refusing a bad value for each.
+    const { parse } = await import('yaml');
+    const file = parse(readFileSync(CONFIG, 'utf8')) as { processors: { tail_sampling: { decision_wait: string; policies: Array<Record<string, unknown>> } } };
+    const tail = file.processors.tail_sampling;
+    expect(tail.decision_wait).toBe('${env:COLLECTOR_DECISION_WAIT:-30s}');
+    const byName = Object.fromEntries(tail.policies.map((p) => [p.name, p]));
+    expect(Object.keys(byName)).toEqual(['errors', 'slow', 'settlements', 'exemplars', 'share-of-the-rest']);
+    expect(byName.errors).toMatchObject({ type: 'status_code', status_code: { status_codes: ['ERROR'] } });
+    expect(byName.slow).toMatchObject({ type: 'latency', latency: { threshold_ms: '${env:COLLECTOR_SLOW_TRACE_MS:-500}' } });
+    expect(byName.settlements).toMatchObject({ type: 'ottl_condition', ottl_condition: { span: ['attributes["twinkle.settlement.type"] != nil'] } });
+    expect(byName.exemplars).toMatchObject({ type: 'boolean_attribute', boolean_attribute: { key: 'twinkle.exemplar', value: true } });
+    expect(byName['share-of-the-rest']).toMatchObject({ type: 'probabilistic', probabilistic: { sampling_percentage: '${env:COLLECTOR_SAMPLING_PERCENTAGE:-10}' } });
+    const validate = (env: NodeJS.ProcessEnv) => run(collector, ['validate', '--config', CONFIG], { env: { PATH: process.env.PATH, ...env } });
+    expect((await validate({ COLLECTOR_SLOW_TRACE_MS: '250', COLLECTOR_SAMPLING_PERCENTAGE: '2.5', COLLECTOR_DECISION_WAIT: '5s' })).code).toBe(0);
+    for (const bad of [{ COLLECTOR_SLOW_TRACE_MS: 'soon' }, { COLLECTOR_SAMPLING_PERCENTAGE: 'some' }, { COLLECTOR_DECISION_WAIT: 'later' }]) {
+      const result = await validate(bad);
+      expect(result.code, JSON.stringify(bad)).not.toBe(0);
+    }
+  });
+
+  it('routes the first tier by trace id through a bounded, retried queue; the DNS variant differs only in its resolver', async () => {
+    const staticTier = await printConfig(collector, [FIRST_TIER], { COLLECTOR_SAMPLING_TIER: '[10.0.0.1:4317,10.0.0.2:4317]' });
+    const lb = staticTier.exporters.load_balancing as {
+      routing_key: string;
+      protocol: { otlp: { sending_queue: { queue_size: number; block_on_overflow: boolean }; retry_on_failure: { enabled: boolean } } };
+      resolver: Record<string, unknown>;
+    };
+    expect(lb.routing_key).toBe('traceID');
+    expect(lb.protocol.otlp.sending_queue).toMatchObject({ queue_size: 5000, block_on_overflow: false });
+    expect(lb.protocol.otlp.retry_on_failure.enabled).toBe(true);
+    expect(lb.resolver.static).toEqual({ hostnames: ['10.0.0.1:4317', '10.0.0.2:4317'] });
+    expect(staticTier.service.pipelines).toEqual({ traces: { receivers: ['otlp'], processors: ['memory_limiter'], exporters: ['load_balancing'] } });
+    const dnsTier = await printConfig(collector, [FIRST_TIER_DNS]);
+    const dnsLb = dnsTier.exporters.load_balancing as typeof lb;
+    expect(dnsLb.resolver.dns).toMatchObject({ hostname: 'otel-collector-sampling', port: '4317' });
+    const withoutResolver = (c: ResolvedConfig) => JSON.stringify({ ...c, exporters: { load_balancing: { ...(c.exporters.load_balancing as object), resolver: null } } });
+    expect(withoutResolver(dnsTier)).toBe(withoutResolver(await printConfig(collector, [FIRST_TIER])));
+  });
+
   it('holds exactly the components its configs use', async () => {
-    const used = await printConfig(collector, [CONFIG, DEBUG_OVERLAY]);
+    const merged = await Promise.all([printConfig(collector, [CONFIG, DEBUG_OVERLAY]), printConfig(collector, [FIRST_TIER])]);
+    const used = {
+      receivers: Object.assign({}, ...merged.map((c) => c.receivers)),
+      processors: Object.assign({}, ...merged.map((c) => c.processors)),
+      exporters: Object.assign({}, ...merged.map((c) => c.exporters)),
+    };
     const listed = (await run(collector, ['components'])).stdout;
     const built = (kind: string): string[] => {
       const section = listed.split(/^(?=\w+:)/m).find((s) => s.startsWith(`${kind}:`)) ?? '';

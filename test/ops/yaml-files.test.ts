@@ -77,8 +77,16 @@ describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
 
     it('runs the whole stack', () => {
       expect(Object.keys(services).sort()).toEqual(
-        ['anvil', 'api', 'collector', 'facilitator', 'grafana', 'jaeger', 'npm-build', 'postgres', 'prometheus', 'redis', 'token'].sort(),
+        ['anvil', 'api', 'collector', 'facilitator', 'grafana', 'jaeger', 'npm-build', 'postgres', 'prometheus', 'redis', 'sampling-collector', 'token'].sort(),
       );
+    });
+
+    it('puts the first collector tier before the sampling tier (static resolver), and Prometheus with exemplar storage', () => {
+      expect(services.collector?.command).toEqual(['--config', '/etc/otelcol-twinkle/config.first-tier.yaml']);
+      expect(services.collector?.environment?.COLLECTOR_SAMPLING_TIER).toBe('[sampling-collector:4317]');
+      expect(services['sampling-collector']?.command).toBeUndefined(); // the image's config.yaml
+      expect(services['sampling-collector']?.environment?.COLLECTOR_JAEGER_ENDPOINT).toBe('jaeger:4317');
+      expect(services.prometheus?.command).toContain('--enable-feature=exemplar-storage');
     });
 
     it('deploys the token before the facilitator starts, where the facilitator looks for it', () => {
@@ -141,6 +149,24 @@ describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
     const job = promtail?.scrape_configs.find((c) => c.job_name === 'twinkle');
     expect(job?.static_configs[0]?.labels).toEqual({ job: 'twinkle', __path__: '/var/log/twinkle/*.log' });
     expect(job?.pipeline_stages[0]).toMatchObject({ json: { expressions: { level: 'level', service: 'service', reqId: 'reqId' } } });
+  });
+
+  it('runs the Kubernetes collector tiers: the first behind the Service the services send to, the sampling tier behind a headless Service its DNS resolver reads', () => {
+    const docs = parse(opsPath('k8s/otel-collector.yaml')) as Array<K8sDocument & { spec: { clusterIP?: string; selector?: Record<string, string> } }>;
+    const deployments = docs.filter((d) => d.kind === 'Deployment');
+    const services = docs.filter((d) => d.kind === 'Service');
+    const first = deployments.find((d) => d.metadata.name === 'otel-collector')!.spec.template!.spec.containers[0] as unknown as { args: string[]; env: Array<{ name: string; value: string }> };
+    expect(first.args).toEqual(['--config', '/etc/otelcol-twinkle/config.first-tier.dns.yaml']);
+    const headless = services.find((s) => s.spec.clusterIP === 'None');
+    expect(headless?.metadata.name).toBe(first.env.find((e) => e.name === 'COLLECTOR_SAMPLING_TIER_DNS')?.value);
+    expect(headless?.spec.selector).toEqual({ app: 'otel-collector-sampling' });
+    expect(services.find((s) => s.metadata.name === 'otel-collector')?.spec.clusterIP).toBeUndefined();
+    // The services' endpoint is the first tier's Service.
+    for (const name of ['twinkle-api', 'twinkle-facilitator']) {
+      const app = (parse(opsPath(`k8s/${name}.yaml`)) as K8sDocument[]).find((d) => d.kind === 'Deployment')!;
+      const env = (app.spec.template!.spec.containers[0] as unknown as { env: Array<{ name: string; value?: string }> }).env;
+      expect(env.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value).toBe('http://otel-collector:4318');
+    }
   });
 
   it.each([

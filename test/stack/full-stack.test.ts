@@ -33,6 +33,9 @@ const COLLECTOR_ENV = {
   COLLECTOR_OTLP_GRPC_ENDPOINT: '127.0.0.1:4317',
   COLLECTOR_OTLP_HTTP_ENDPOINT: '127.0.0.1:4318',
   COLLECTOR_JAEGER_ENDPOINT: '127.0.0.1:4327',
+  // Tail sampling keeps every trace here, decided soon: this test looks for healthy ones too.
+  COLLECTOR_SAMPLING_PERCENTAGE: '100',
+  COLLECTOR_DECISION_WAIT: '2s',
 };
 const COLLECTOR_ARGS = ['--config', join(OPS, 'collector/config.yaml')];
 const TRACES = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
@@ -76,6 +79,7 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
       `--config.file=${join(OPS, 'prometheus.yml')}`,
       `--storage.tsdb.path=${prometheusData}`,
       '--web.listen-address=127.0.0.1:9090',
+      '--enable-feature=exemplar-storage',
     ]);
     await ready(prometheus, `${PROMETHEUS}/-/ready`);
     load = startProcess('load', process.execPath, [join(ROOT, 'scripts/load.ts')], { LOAD_SECONDS: '40', API_URL: api.url, FACILITATOR_URL: facilitator.url });
