@@ -56,6 +56,11 @@ describe.each([
     expect(exprs).toEqual([compactPromql(guideQuery)]);
   });
 
+  it('shows exemplars (trace ids) on its latency panel, and only there', () => {
+    const withExemplars = dashboard.panels.filter((p) => (p.targets ?? []).some((t) => (t as { exemplar?: boolean }).exemplar === true)).map((p) => p.title);
+    expect(withExemplars).toEqual([job === 'twinkle-api' ? 'Request Latency (P95)' : 'Settlement Duration (P95)']);
+  });
+
   it('has the runtime panels: CPU, memory and event-loop lag of $job', () => {
     const runtime = Object.fromEntries(
       ['CPU Usage', 'Memory Usage', 'Event Loop Lag'].map((panelTitle) => [

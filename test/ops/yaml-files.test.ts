@@ -140,6 +140,12 @@ describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
       ['prometheus', 'http://prometheus:9090', true],
       ['jaeger', 'http://jaeger:16686', false],
     ]);
+    // An exemplar's trace_id opens the trace in the Jaeger data source.
+    const [full] = parse(opsPath('grafana/provisioning/datasources/datasources.yml')) as [
+      { datasources: { type: string; uid: string; jsonData?: { exemplarTraceIdDestinations?: unknown } }[] },
+    ];
+    const jaeger = full!.datasources.find((d) => d.type === 'jaeger')!;
+    expect(full!.datasources.find((d) => d.type === 'prometheus')?.jsonData?.exemplarTraceIdDestinations).toEqual([{ name: 'trace_id', datasourceUid: jaeger.uid }]);
   });
 
   it("keeps the guide's promtail scrape job", () => {

@@ -35,6 +35,7 @@ export function apiDashboard(): DashboardBuilder {
       timeseriesPanel({
         title: 'Request Latency (P95)',
         unit: 's',
+        exemplars: true,
         queries: [
           {
             expr: `histogram_quantile(0.95,\n  sum(rate(${DURATION_BUCKET}{${JOB}}[5m])) by (le, ${LABEL_ROUTE})\n)`,

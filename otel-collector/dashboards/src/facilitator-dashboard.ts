@@ -30,6 +30,7 @@ export function facilitatorDashboard(): DashboardBuilder {
       timeseriesPanel({
         title: 'Settlement Duration (P95)',
         unit: 's',
+        exemplars: true,
         queries: [{ expr: `histogram_quantile(0.95,\n  sum(rate(${DURATION_BUCKET}[5m])) by (le)\n)`, legend: 'P95' }],
       }),
       timeseriesPanel({

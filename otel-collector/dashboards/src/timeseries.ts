@@ -15,10 +15,15 @@ export interface TimeseriesOptions {
   /** Grafana unit id, e.g. `reqps`, `percent`, `s`, `bytes`. */
   unit: string;
   queries: PanelQuery[];
+  /**
+   * Shows the exemplars of the queried histogram (trace ids the services attach to its
+   * buckets) as points; the Prometheus data source links each to its trace in Jaeger.
+   */
+  exemplars?: boolean;
 }
 
 /** A time-series panel on `$datasource`, from zero, with a visible legend. */
-export function timeseriesPanel({ title, unit, queries }: TimeseriesOptions): PanelBuilder {
+export function timeseriesPanel({ title, unit, queries, exemplars = false }: TimeseriesOptions): PanelBuilder {
   const panel = new PanelBuilder()
     .title(title)
     .datasource(PROMETHEUS)
@@ -26,13 +31,12 @@ export function timeseriesPanel({ title, unit, queries }: TimeseriesOptions): Pa
     .min(0)
     .legend(new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom));
   queries.forEach(({ expr, legend }, i) => {
-    panel.withTarget(
-      new DataqueryBuilder()
-        .refId(String.fromCharCode(65 + i))
-        .datasource(PROMETHEUS)
-        .expr(expr)
-        .legendFormat(legend),
-    );
+    const target = new DataqueryBuilder()
+      .refId(String.fromCharCode(65 + i))
+      .datasource(PROMETHEUS)
+      .expr(expr)
+      .legendFormat(legend);
+    panel.withTarget(exemplars ? target.exemplar(true) : target);
   });
   return panel;
 }
