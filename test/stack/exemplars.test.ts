@@ -17,6 +17,7 @@ import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { startApi, startFacilitator } from '../helpers/twinkle-services.js';
 import { findGoBinaries } from '../ops/helpers/go-binaries.js';
 import { tag } from './jaeger-api.js';
+import { instantQuery } from './prometheus-api.js';
 import { traceById, tracesOf } from './jaeger-traces.js';
 import { eventually, ready, startProcess, type StackProcess } from './processes.js';
 
@@ -131,6 +132,18 @@ describe('exemplars: Prometheus stores trace ids beside latency buckets, and eac
       expect(tag(span!, 'twinkle.exemplar')).toBe(true);
     }
   }, 60_000);
+
+  it('scrapes OpenMetrics, and ingests the two gauges named *_total as gauges under their own names', async () => {
+    const metadata = (await (await fetch(`${PROMETHEUS}/api/v1/metadata`)).json()) as { data: Record<string, Array<{ type: string }>> };
+    // The counter's family is named without _total only in OpenMetrics: the scrapes were OpenMetrics.
+    expect(metadata.data.http_requests?.[0]?.type).toBe('counter');
+    for (const gauge of ['nodejs_active_handles_total', 'nodejs_active_requests_total']) {
+      expect(metadata.data[gauge]?.map((m) => m.type)).toEqual(['gauge']);
+      const series = await instantQuery(PROMETHEUS, gauge);
+      expect(series.map((s) => s.metric.job).sort()).toEqual(['twinkle-api', 'twinkle-facilitator']);
+    }
+    expect((await instantQuery(PROMETHEUS, 'http_requests_total')).length).toBeGreaterThan(0);
+  });
 
   it('keeps a healthy fast trace only when an exemplar points at it (the share is 0 here)', async () => {
     const prefix = `probe-${Date.now()}-`;
