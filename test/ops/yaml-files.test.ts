@@ -3,24 +3,10 @@ import { join, relative } from 'node:path';
 import { getContractAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import * as yaml from 'yaml';
 import { OPS_DIR, opsPath } from './helpers/paths.js';
 
-/** The calls of the `yaml` package (eemeli/yaml) these tests make. */
-interface YamlModule {
-  parseAllDocuments(source: string, options: { merge: boolean }): { errors: { message: string }[]; toJS(): unknown }[];
-}
 
-// `yaml` is not a dependency yet: these tests run once it is in the root devDependencies.
-async function loadYaml(): Promise<YamlModule | undefined> {
-  const name: string = 'yaml';
-  try {
-    return (await import(name)) as YamlModule;
-  } catch {
-    return undefined;
-  }
-}
-
-const yaml = await loadYaml();
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -32,7 +18,7 @@ function yamlFiles(dir: string): string[] {
 
 /** The documents of a YAML file; `<<` merge keys are merged, as docker compose does. */
 function parseDocuments(path: string): { errors: { message: string }[]; toJS(): unknown }[] {
-  return yaml?.parseAllDocuments(readFileSync(path, 'utf8'), { merge: true }) ?? [];
+  return yaml.parseAllDocuments(readFileSync(path, 'utf8'), { merge: true });
 }
 
 function parse(path: string): unknown[] {
@@ -65,7 +51,7 @@ interface K8sDocument {
   };
 }
 
-describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
+describe('the YAML files of otel-collector/', () => {
   it.each(yamlFiles(OPS_DIR).map((path) => relative(OPS_DIR, path)))('%s parses', (file) => {
     const errors = parseDocuments(opsPath(file)).flatMap((doc) => doc.errors.map((e) => e.message));
     expect(errors).toEqual([]);
