@@ -76,7 +76,7 @@ describe('the YAML files of otel-collector/', () => {
       expect(services.facilitator?.depends_on?.token).toEqual({ condition: 'service_completed_successfully' });
     });
 
-    it("publishes Jaeger's UI and OTLP/HTTP ports as the guide does", () => {
+    it("publishes Jaeger's UI and OTLP/HTTP ports as the contract does", () => {
       expect(services.jaeger?.ports).toEqual(['16686:16686', '4318:4318']);
     });
 
@@ -91,7 +91,7 @@ describe('the YAML files of otel-collector/', () => {
       expect(s?.volumes).toContain('..:/app');
     });
 
-    it("reaches the collector as collector and as the guide's otel-collector", () => {
+    it("reaches the collector as collector and as the contract's otel-collector", () => {
       expect(services.collector?.networks?.default?.aliases).toEqual(['otel-collector']);
     });
 
@@ -120,7 +120,7 @@ describe('the YAML files of otel-collector/', () => {
     ]);
   });
 
-  it("keeps the guide's promtail scrape job", () => {
+  it("keeps the contract's promtail scrape job", () => {
     const [promtail] = parse(opsPath('promtail/promtail-config.yml')) as [
       { scrape_configs: { job_name: string; static_configs: { labels: Record<string, string> }[]; pipeline_stages: Record<string, unknown>[] }[] },
     ];
@@ -132,7 +132,7 @@ describe('the YAML files of otel-collector/', () => {
   it.each([
     ['twinkle-api', 3000],
     ['twinkle-facilitator', 3001],
-  ])("gives the %s Deployment the guide's health probes on its port", (name, port) => {
+  ])("gives the %s Deployment the contract's health probes on its port", (name, port) => {
     const docs = parse(opsPath(`k8s/${name}.yaml`)) as K8sDocument[];
     const deployment = docs.find((d) => d.kind === 'Deployment');
     expect(deployment?.metadata.name).toBe(name);

@@ -33,7 +33,7 @@ describe('API on real PostgreSQL and Redis', () => {
     redis?.disconnect();
   });
 
-  it("answers /health in the guide's format with redis and database checks", async () => {
+  it("answers /health in the contract's format with redis and database checks", async () => {
     const { status, body, headers } = await getJson(`${api.url}/health`);
     expect(status).toBe(200);
     expect(Object.keys(body).sort()).toEqual(['checks', 'service', 'status', 'timestamp', 'uptime']);

@@ -58,7 +58,7 @@ describe('facilitator on a real Anvil chain with Twinkle USD, and Redis', () => 
     await otlp?.close();
   });
 
-  it('answers /health in the guide\'s format with redis and rpc checks, and no secret', async () => {
+  it('answers /health in the contract\'s format with redis and rpc checks, and no secret', async () => {
     const { status, body } = await getJson(`${facilitator.url}/health`);
     expect(status).toBe(200);
     expect(Object.keys(body).sort()).toEqual(['checks', 'service', 'status', 'timestamp', 'uptime']);
