@@ -106,7 +106,7 @@ const DEFAULT_PROMETHEUS_PORT = 9464;
 const DEFAULT_PROMETHEUS_HOST = 'localhost';
 const DEFAULT_OTLP_BASE = 'http://localhost:4318';
 const EXEMPLAR_FILTERS = ['trace_based', 'always_off'] as const;
-/** The monitoring guide's scrape interval: one exemplar per bucket per scrape at most. */
+/** The monitoring contract's scrape interval: one exemplar per bucket per scrape at most. */
 const DEFAULT_EXEMPLAR_INTERVAL_MS = 15_000;
 
 /** Reads and validates the environment; never throws. */

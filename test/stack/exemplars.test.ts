@@ -15,7 +15,7 @@ import { parse, stringify } from 'yaml';
 import type { RunningApp } from '../helpers/spawn-app.js';
 import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { startApi, startFacilitator } from '../helpers/twinkle-services.js';
-import { findGoBinaries } from '../ops/helpers/go-binaries.js';
+import { findGoBinaries } from '../../scripts/go-binaries.js';
 import { tag } from './jaeger-api.js';
 import { instantQuery } from './prometheus-api.js';
 import { traceById, tracesOf } from './jaeger-traces.js';

@@ -16,7 +16,7 @@ import { sendRequests } from '../helpers/load.js';
 import type { RunningApp } from '../helpers/spawn-app.js';
 import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { postJson, startApi, startFacilitator } from '../helpers/twinkle-services.js';
-import { findGoBinaries } from '../ops/helpers/go-binaries.js';
+import { findGoBinaries } from '../../scripts/go-binaries.js';
 import { findTraces, serviceOf, tag, type JaegerTrace } from './jaeger-api.js';
 import { orphans, tracesOf } from './jaeger-traces.js';
 import { eventually, ready, startProcess, type StackProcess } from './processes.js';
