@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL } from '../helpers/services.js';
 import { parse, stringify } from 'yaml';
 import type { RunningApp } from '../helpers/spawn-app.js';
 import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
@@ -38,6 +40,14 @@ async function queryExemplars(metric: string): Promise<ExemplarSeries[]> {
   return body.data;
 }
 
+/** Forgets the API's rate-limit windows, so this file's traffic does not count against the next one's. */
+async function clearRateLimits(): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  const keys = await redis.keys('api:ratelimit:*');
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+}
+
 describe('exemplars: Prometheus stores trace ids beside latency buckets, and each one is in Jaeger', () => {
   const binaries = findGoBinaries();
   const processes: StackProcess[] = [];
@@ -47,6 +57,7 @@ describe('exemplars: Prometheus stores trace ids beside latency buckets, and eac
   let scratch: string;
 
   beforeAll(async () => {
+    await clearRateLimits();
     if (!binaries.collector || !binaries.jaeger) throw new Error('the collector and Jaeger are not built: run otel-collector/scripts/build-binaries.sh');
     scratch = mkdtempSync(join(tmpdir(), 'twinkle-exemplars-'));
     const jaeger = startProcess('jaeger', binaries.jaeger, ['--config', join(OPS, 'jaeger/config.yaml')]);
@@ -85,6 +96,7 @@ describe('exemplars: Prometheus stores trace ids beside latency buckets, and eac
   }, 120_000);
 
   afterAll(async () => {
+    await clearRateLimits();
     for (const p of [api, facilitator]) await p?.stop();
     for (const p of processes.reverse()) await p.stop();
     await chain?.stop();

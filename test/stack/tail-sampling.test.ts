@@ -9,7 +9,9 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL } from '../helpers/services.js';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { LocalAccount } from 'viem';
 import { sendRequests } from '../helpers/load.js';
@@ -37,6 +39,14 @@ const NO_SELF_METRICS = '--set=service::telemetry::metrics::level=none';
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** Forgets the API's rate-limit windows, so this file's traffic does not count against the next one's. */
+async function clearRateLimits(): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  const keys = await redis.keys('api:ratelimit:*');
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+}
+
 describe('two first-tier collectors before one sampling-tier collector', () => {
   const binaries = findGoBinaries();
   const processes: StackProcess[] = [];
@@ -60,6 +70,7 @@ describe('two first-tier collectors before one sampling-tier collector', () => {
   };
 
   beforeAll(async () => {
+    await clearRateLimits();
     if (!binaries.collector || !binaries.jaeger) throw new Error('the collector and Jaeger are not built: run otel-collector/scripts/build-binaries.sh');
     const jaeger = startProcess('jaeger', binaries.jaeger, ['--config', join(OPS, 'jaeger/config.yaml')]);
     processes.push(jaeger);
@@ -91,6 +102,7 @@ describe('two first-tier collectors before one sampling-tier collector', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await clearRateLimits();
     for (const p of [api, facilitator]) await p?.stop();
     await sampling?.stop();
     for (const p of processes.reverse()) await p.stop();
