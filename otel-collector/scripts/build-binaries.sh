@@ -11,7 +11,7 @@
 set -euo pipefail
 
 # One collector release for ocb and every component in builder-config.yaml.
-OCB_VERSION=v0.165.0
+OCB_VERSION=v0.161.0
 # Jaeger v2.13.0: Jaeger's Go module carries the v1 tag of the same release.
 JAEGER_MODULE_VERSION=v1.76.0
 JAEGER_RELEASE=v2.13.0

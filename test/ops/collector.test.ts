@@ -8,6 +8,7 @@ import { run } from './helpers/run.js';
 
 const CONFIG = opsPath('collector/config.yaml');
 const DEBUG_OVERLAY = opsPath('collector/config.debug.yaml');
+const LOGS_FILE_OVERLAY = opsPath('collector/config.logs-file.yaml');
 const binaries = findGoBinaries();
 
 /** The collector's config after its own parsing and env expansion, as JSON. */
@@ -59,7 +60,7 @@ describe.skipIf(!binaries.collector)('the built Twinkle collector (otel-collecto
   const scratch = mkdtempSync(join(tmpdir(), 'twinkle-collector-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it.each([[[CONFIG]], [[CONFIG, DEBUG_OVERLAY]]])('validates %j', async (configs) => {
+  it.each([[[CONFIG]], [[CONFIG, DEBUG_OVERLAY]], [[CONFIG, LOGS_FILE_OVERLAY]]])('validates %j', async (configs) => {
     const result = await run(collector, ['validate', ...configs.flatMap((c) => ['--config', c])]);
     expect(result.code, result.stderr).toBe(0);
   });
@@ -72,14 +73,21 @@ describe.skipIf(!binaries.collector)('the built Twinkle collector (otel-collecto
     expect(result.stderr).toContain('zipkin');
   });
 
-  it('sends traces to Jaeger only, unless the debug overlay is given', async () => {
+  it('sends traces to Jaeger and logs to Loki only, unless an overlay is given', async () => {
     const plain = await printConfig(collector, [CONFIG]);
     expect(plain.service.pipelines).toEqual({
       traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp_grpc/jaeger'] },
+      logs: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp_http/loki'] },
     });
     expect(plain.exporters['otlp_grpc/jaeger']?.endpoint).toBe('jaeger:4317');
+    expect(plain.exporters['otlp_http/loki']?.endpoint).toBe('http://loki:3100/otlp');
     const debug = await printConfig(collector, [CONFIG, DEBUG_OVERLAY]);
     expect(debug.service.pipelines.traces?.exporters).toEqual(['otlp_grpc/jaeger', 'debug']);
+    expect(debug.service.pipelines.logs?.exporters).toEqual(['otlp_http/loki', 'debug']);
+    const file = await printConfig(collector, [CONFIG, LOGS_FILE_OVERLAY], { COLLECTOR_LOGS_FILE: '/tmp/x.jsonl' });
+    expect(file.service.pipelines.logs?.exporters).toEqual(['file/logs']);
+    expect(file.service.pipelines.traces?.exporters).toEqual(['otlp_grpc/jaeger']);
+    expect((file.exporters['file/logs'] as { path?: string }).path).toBe('/tmp/x.jsonl');
   });
 
   it('listens where the environment says, on 0.0.0.0:4317/4318 by default', async () => {
@@ -94,7 +102,7 @@ describe.skipIf(!binaries.collector)('the built Twinkle collector (otel-collecto
   });
 
   it('holds exactly the components its configs use', async () => {
-    const used = await printConfig(collector, [CONFIG, DEBUG_OVERLAY]);
+    const used = await printConfig(collector, [CONFIG, DEBUG_OVERLAY, LOGS_FILE_OVERLAY]);
     const listed = (await run(collector, ['components'])).stdout;
     const built = (kind: string): string[] => {
       const section = listed.split(/^(?=\w+:)/m).find((s) => s.startsWith(`${kind}:`)) ?? '';
