@@ -62,8 +62,8 @@ function resolvers(): NodeJS.Require[] {
 /** A class among a module's exports that builds an instrumentation (`RedisInstrumentation`, ...). */
 type ContribInstrumentation = Instrumentation & { getModuleDefinitions?(): Array<{ name: string }> };
 
-function instrumentationClass(exports: Record<string, unknown>): (new () => ContribInstrumentation) | undefined {
-  for (const [key, value] of Object.entries(exports)) {
+function instrumentationClass(moduleExports: Record<string, unknown>): (new () => ContribInstrumentation) | undefined {
+  for (const [key, value] of Object.entries(moduleExports)) {
     if (typeof value !== 'function' || !/Instrumentation$/.test(key)) continue;
     const proto = (value as { prototype?: Record<string, unknown> }).prototype;
     if (typeof proto?.enable === 'function' && typeof proto.getModuleDefinitions === 'function') return value as new () => ContribInstrumentation;
@@ -87,7 +87,7 @@ export function loadContribInstrumentations(names: readonly string[], problems: 
   const loaded: LoadedContrib[] = [];
   for (const name of names) {
     const pkg = instrumentationPackage(name);
-    let exports: Record<string, unknown> | undefined;
+    let moduleExports: Record<string, unknown> | undefined;
     let failure: string | undefined;
     for (const req of resolvers()) {
       let path: string;
@@ -97,13 +97,13 @@ export function loadContribInstrumentations(names: readonly string[], problems: 
         continue;
       }
       try {
-        exports = req(path) as Record<string, unknown>;
+        moduleExports = req(path) as Record<string, unknown>;
       } catch (err) {
         failure = err instanceof Error ? err.message : String(err);
       }
       break;
     }
-    if (exports === undefined) {
+    if (moduleExports === undefined) {
       problems.push(
         failure !== undefined
           ? `OTEL_NODE_ENABLED_INSTRUMENTATIONS: ${pkg} could not be loaded (${failure}); "${name}" skipped`
@@ -111,7 +111,7 @@ export function loadContribInstrumentations(names: readonly string[], problems: 
       );
       continue;
     }
-    const Ctor = instrumentationClass(exports);
+    const Ctor = instrumentationClass(moduleExports);
     if (Ctor === undefined) {
       problems.push(`OTEL_NODE_ENABLED_INSTRUMENTATIONS: ${pkg} exports no instrumentation class; "${name}" skipped`);
       continue;

@@ -43,7 +43,7 @@ export function pinoLineToLogRecord(line: string): LogRecord | undefined {
     attributes: attributes as Attributes,
   };
   if (typeof level === 'number' && LABELS[level] !== undefined) record.severityText = LABELS[level];
-  if (err !== undefined) record.exception = err;
+  if (err !== undefined) record.exception = normalizeException(err);
   if (typeof trace_id === 'string' && HEX32.test(trace_id) && typeof span_id === 'string' && HEX16.test(span_id)) {
     // The agent's lines carry no trace_flags: the active span's, when it is the line's, else sampled
     // (the access line names its span only when it was sampled).
@@ -57,4 +57,11 @@ export function pinoLineToLogRecord(line: string): LogRecord | undefined {
     });
   }
   return record;
+}
+
+/** pino's serialized error names its class `type`; the SDK reads `name` (as instrumentation-pino's normalizeException does). */
+function normalizeException(err: unknown): unknown {
+  if (err === null || typeof err !== 'object' || Array.isArray(err)) return err;
+  const e = err as Record<string, unknown>;
+  return typeof e.type === 'string' && typeof e.name !== 'string' ? { ...e, name: e.type } : err;
 }
