@@ -171,6 +171,30 @@ export function readConfig(env: Env = process.env): ConfigResult {
   return { config: Object.freeze(config), problems };
 }
 
+/**
+ * The headers the OTLP exporters send for `signal`: `OTEL_EXPORTER_OTLP_HEADERS` and the
+ * signal's own variable over it, percent-decoded; malformed pairs are left out (the
+ * problem is reported by readConfig). For checks that talk to the endpoints as the
+ * exporters would (`twinkle-agent doctor`); never logged.
+ */
+export function otlpHeaders(signal: 'traces' | 'metrics' | 'logs', env: Env = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_HEADERS`]) {
+    for (const pair of (env[name] ?? '').split(',')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      try {
+        const key = decodeURIComponent(pair.slice(0, eq).trim());
+        const value = decodeURIComponent(pair.slice(eq + 1).trim());
+        if (key && value) out[key] = value;
+      } catch {
+        // malformed: left out
+      }
+    }
+  }
+  return out;
+}
+
 /** `http://host:4318` + `v1/traces`, keeping any path prefix the endpoint has (as the OTLP spec says). */
 function joinSignalPath(base: string, signalPath: string): string {
   return base.endsWith('/') ? base + signalPath : `${base}/${signalPath}`;
@@ -189,7 +213,7 @@ function unhandledRejectionsMode(flags: string[]): UnhandledRejectionsMode {
 }
 
 /** A Sentry DSN: `https://<public key>@<host>[/<path>]/<project id>`. */
-const DSN = /^(https?):\/\/[A-Za-z0-9]+(?::[A-Za-z0-9]+)?@[^/\s]+(\/[^\s]*)?\/\d+\/?$/;
+export const DSN = /^(https?):\/\/[A-Za-z0-9]+(?::[A-Za-z0-9]+)?@[^/\s]+(\/[^\s]*)?\/\d+\/?$/;
 
 /** Shows a bad value safely: quoted, control characters escaped, cut at 64 characters. */
 function show(value: string): string {
