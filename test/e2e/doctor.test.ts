@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/loopback-server.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { APP_NODE } from '../helpers/spawn-app.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'node_modules/.bin/twinkle-agent');
@@ -30,7 +31,8 @@ function doctor(args: string[], env: Record<string, string> = {}, cwd = ROOT): P
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OTEL_') && !k.startsWith('SENTRY_') && k !== 'LOG_LEVEL') clean[k] = v;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The linked bin, run by the Node under test.
+    const child = spawn(APP_NODE, [BIN, ...args], { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
