@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    globalSetup: ['test/global-setup.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test/.tmp/vitest-stack-report.json' },
   },

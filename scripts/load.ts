@@ -1,6 +1,6 @@
 /**
  * `npm run load`: realistic traffic at the running services for a bounded time, so every
- * panel of the monitoring guide's dashboards has data: payment reads and writes (some
+ * panel of the monitoring contract's dashboards has data: payment reads and writes (some
  * invalid, some unknown), token payments of each type settled through the API and straight
  * at the facilitator (some failing on chain: a payer without tokens, an amount above the
  * balance; some refused: bad signatures), and verifications. Amounts are in the token's base

@@ -52,8 +52,12 @@ export function createLoggers(
       level: config.logLevel,
       base,
       mixin: requestLogFields,
-      // Objects are scrubbed as a whole (pino's redact paths cannot say "at any depth")...
-      formatters: { log: (object) => scrubValue(object) as Record<string, unknown> },
+      // Objects are scrubbed as a whole (pino's redact paths cannot say "at any depth"), after
+      // pino's own error serializer has made each Error a plain object: `err.type` stays the
+      // error's class name, and the cause chain is kept as pino writes it...
+      formatters: { log: (object) => scrubValue(serializeErrors(object)) as Record<string, unknown> },
+      // ...so pino's serializer must not run again on the plain copy (it would call its type "Object").
+      serializers: { err: keepSerialized },
       // ...and so is the message and its interpolation arguments.
       hooks: {
         logMethod(args, method) {
@@ -77,6 +81,28 @@ function tee(destination: DestinationStream, onLine: (line: string) => void): De
       return result;
     },
   } as DestinationStream;
+}
+
+/**
+ * `object` with every top-level Error (under any key, `err` included) through pino's standard
+ * error serializer (`type`, `message`, `stack`, own fields, `cause`); the same object when
+ * it holds none, which is the common case and allocates nothing.
+ */
+export function serializeErrors(object: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in object) {
+    const value = object[key];
+    if (value instanceof Error) {
+      out ??= { ...object };
+      out[key] = pino.stdSerializers.err(value);
+    }
+  }
+  return out ?? object;
+}
+
+/** `err` as `formatters.log` left it: already serialized and scrubbed. */
+function keepSerialized(value: unknown): unknown {
+  return value;
 }
 
 /** Lines are written in chunks of about this many bytes... */

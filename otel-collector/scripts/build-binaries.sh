@@ -61,12 +61,14 @@ command -v go >/dev/null || { echo "build-binaries.sh: go is not on PATH" >&2; e
 if [ -x "$collector_bin" ]; then
   echo "cached: $collector_bin" >&2
 else
+  echo "building the Twinkle collector (ocb $OCB_VERSION) from the Go module proxy: about 2 minutes the first time on a machine, a few seconds once Go's caches are warm; kept in $collector_dir" >&2
   timed "otelcol-twinkle $OCB_VERSION" build_collector
 fi
 
 if [ -x "$jaeger_bin" ]; then
   echo "cached: $jaeger_bin" >&2
 else
+  echo "building Jaeger $JAEGER_RELEASE from the Go module proxy: about 3-10 minutes the first time on a machine; kept in $jaeger_dir" >&2
   (timed "jaeger $JAEGER_RELEASE" build_jaeger)
 fi
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR_TWINKLE_REQUEST_ID } from '@twinkle/semconv';
@@ -49,9 +50,19 @@ describe('X-Request-Id from the outside', () => {
     for (const body of receiver.bodies) expect(body).not.toContain(marker);
   }
 
-  it('generates an id when none is sent', async () => {
+  it('generates an id when none is sent, in the format README states', async () => {
     const res = await fetch(`${app.url}/payments/1`);
-    expect(res.headers.get('x-request-id')).toMatch(GENERATED);
+    const id = res.headers.get('x-request-id')!;
+    expect(id).toMatch(GENERATED);
+    // README: "otherwise a new one, `<16 hex digits>-<counter in base 36>` (`9fb2d541ffcebc06-1a`: ...".
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    const stated = /otherwise a new one, `<16 hex digits>-<counter in base 36>` \(`([^`]+)`/.exec(readme);
+    expect(stated, 'README states the generated request id format with an example').not.toBeNull();
+    expect(stated![1]).toMatch(GENERATED);
+    // The counter part counts up in base 36 within a process.
+    const next = (await fetch(`${app.url}/payments/1`)).headers.get('x-request-id')!;
+    expect(next.slice(0, 16)).toBe(id.slice(0, 16));
+    expect(parseInt(next.slice(17), 36)).toBeGreaterThan(parseInt(id.slice(17), 36));
   });
 
   it('replaces 10 KB of text with a generated id', async () => {

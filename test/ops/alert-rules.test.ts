@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compactPromql, GUIDE_ALERTS } from './helpers/guide.js';
+import { compactPromql, CONTRACT_ALERTS } from './helpers/contract.js';
 import { opsPath } from './helpers/paths.js';
 import { rulesInText } from './helpers/rules-text.js';
 import { run } from './helpers/run.js';
@@ -35,11 +35,11 @@ describe('rules/twinkle-alerts.yml', () => {
     expect(result.stdout).toContain('SUCCESS: 5 rules found');
   });
 
-  it("holds the monitoring guide's alerts with the guide's expressions", () => {
+  it("holds the monitoring contract's alerts with the contract's expressions", () => {
     const rules = rulesInText(readFileSync(RULES, 'utf8'));
     const compact = (byName: Record<string, string>): Record<string, string> =>
       Object.fromEntries(Object.entries(byName).map(([name, expr]) => [name, compactPromql(expr)]));
-    expect(compact(Object.fromEntries(rules.map((r) => [r.name, r.expr])))).toEqual(compact(GUIDE_ALERTS));
+    expect(compact(Object.fromEntries(rules.map((r) => [r.name, r.expr])))).toEqual(compact(CONTRACT_ALERTS));
   });
 
   it('passes its promtool unit tests', async () => {

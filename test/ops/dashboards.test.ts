@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dashboardExprs, type DashboardJson } from './helpers/dashboard-exprs.js';
-import { compactPromql, GUIDE_API_PANELS, GUIDE_FACILITATOR_PANELS } from './helpers/guide.js';
+import { compactPromql, CONTRACT_API_PANELS, CONTRACT_FACILITATOR_PANELS } from './helpers/contract.js';
 import { opsPath, OPS_DIR } from './helpers/paths.js';
 import { metricNamesIn } from './helpers/promql-metrics.js';
 import { run } from './helpers/run.js';
@@ -38,9 +38,9 @@ describe('the dashboard generator', () => {
 });
 
 describe.each([
-  { file: 'twinkle-api.json', title: 'Twinkle API', job: 'twinkle-api', guidePanels: GUIDE_API_PANELS },
-  { file: 'twinkle-facilitator.json', title: 'Twinkle Facilitator', job: 'twinkle-facilitator', guidePanels: GUIDE_FACILITATOR_PANELS },
-])('the $title dashboard', ({ file, title, job, guidePanels }) => {
+  { file: 'twinkle-api.json', title: 'Twinkle API', job: 'twinkle-api', contractPanels: CONTRACT_API_PANELS },
+  { file: 'twinkle-facilitator.json', title: 'Twinkle Facilitator', job: 'twinkle-facilitator', contractPanels: CONTRACT_FACILITATOR_PANELS },
+])('the $title dashboard', ({ file, title, job, contractPanels }) => {
   const dashboard = readDashboard(file);
 
   it('has its title and a stable uid', () => {
@@ -48,12 +48,12 @@ describe.each([
     expect(dashboard.uid).toBe(job);
   });
 
-  it.each(Object.entries(guidePanels))("runs the monitoring guide's query in its %s panel", (panelTitle, guideQuery) => {
+  it.each(Object.entries(contractPanels))("runs the monitoring contract's query in its %s panel", (panelTitle, contractQuery) => {
     const panel = dashboard.panels.find((p) => p.title === panelTitle);
     expect(panel, `no panel titled ${panelTitle}`).toBeDefined();
-    // With $job at its default, the panel runs the guide's query.
+    // With $job at its default, the panel runs the contract's query.
     const exprs = (panel?.targets ?? []).map((t) => compactPromql((t.expr ?? '').replaceAll('$job', job)));
-    expect(exprs).toEqual([compactPromql(guideQuery)]);
+    expect(exprs).toEqual([compactPromql(contractQuery)]);
   });
 
   it('has the runtime panels: CPU, memory and event-loop lag of $job', () => {

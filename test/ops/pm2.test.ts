@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { opsPath } from './helpers/paths.js';
 
-/** The parts of a pm2 app the monitoring guide and promtail depend on. */
+/** The parts of a pm2 app the monitoring contract and promtail depend on. */
 interface Pm2App {
   name: string;
   cwd: string;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GUIDE_SCRAPE_CONFIGS } from './helpers/guide.js';
+import { CONTRACT_SCRAPE_CONFIGS } from './helpers/contract.js';
 import { opsPath } from './helpers/paths.js';
 import { run } from './helpers/run.js';
 
@@ -17,8 +17,8 @@ describe('prometheus.yml', () => {
     expect(result.stdout).toContain('prometheus.yml is valid prometheus config file syntax');
   });
 
-  it("holds the monitoring guide's scrape configuration verbatim", () => {
-    expect(readFileSync(opsPath('prometheus.yml'), 'utf8')).toContain(GUIDE_SCRAPE_CONFIGS);
+  it("holds the monitoring contract's scrape configuration verbatim", () => {
+    expect(readFileSync(opsPath('prometheus.yml'), 'utf8')).toContain(CONTRACT_SCRAPE_CONFIGS);
   });
 });
 

@@ -3,24 +3,10 @@ import { join, relative } from 'node:path';
 import { getContractAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import * as yaml from 'yaml';
 import { OPS_DIR, opsPath } from './helpers/paths.js';
 
-/** The calls of the `yaml` package (eemeli/yaml) these tests make. */
-interface YamlModule {
-  parseAllDocuments(source: string, options: { merge: boolean }): { errors: { message: string }[]; toJS(): unknown }[];
-}
 
-// `yaml` is not a dependency yet: these tests run once it is in the root devDependencies.
-async function loadYaml(): Promise<YamlModule | undefined> {
-  const name: string = 'yaml';
-  try {
-    return (await import(name)) as YamlModule;
-  } catch {
-    return undefined;
-  }
-}
-
-const yaml = await loadYaml();
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -32,7 +18,7 @@ function yamlFiles(dir: string): string[] {
 
 /** The documents of a YAML file; `<<` merge keys are merged, as docker compose does. */
 function parseDocuments(path: string): { errors: { message: string }[]; toJS(): unknown }[] {
-  return yaml?.parseAllDocuments(readFileSync(path, 'utf8'), { merge: true }) ?? [];
+  return yaml.parseAllDocuments(readFileSync(path, 'utf8'), { merge: true });
 }
 
 function parse(path: string): unknown[] {
@@ -66,7 +52,7 @@ interface K8sDocument {
   };
 }
 
-describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
+describe('the YAML files of otel-collector/', () => {
   it.each(yamlFiles(OPS_DIR).map((path) => relative(OPS_DIR, path)))('%s parses', (file) => {
     const errors = parseDocuments(opsPath(file)).flatMap((doc) => doc.errors.map((e) => e.message));
     expect(errors).toEqual([]);
@@ -91,7 +77,7 @@ describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
       expect(services.facilitator?.depends_on?.token).toEqual({ condition: 'service_completed_successfully' });
     });
 
-    it("publishes Jaeger's UI and OTLP/HTTP ports as the guide does", () => {
+    it("publishes Jaeger's UI and OTLP/HTTP ports as the contract does", () => {
       expect(services.jaeger?.ports).toEqual(['16686:16686', '4318:4318']);
     });
 
@@ -117,7 +103,7 @@ describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
       expect(services.loki?.image).toMatch(/^grafana\/loki:3\./);
     });
 
-    it("reaches the collector as collector and as the guide's otel-collector", () => {
+    it("reaches the collector as collector and as the contract's otel-collector", () => {
       expect(services.collector?.networks?.default?.aliases).toEqual(['otel-collector']);
     });
 
@@ -147,7 +133,7 @@ describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
     ]);
   });
 
-  it("keeps the guide's promtail scrape job", () => {
+  it("keeps the contract's promtail scrape job", () => {
     const [promtail] = parse(opsPath('promtail/promtail-config.yml')) as [
       { scrape_configs: { job_name: string; static_configs: { labels: Record<string, string> }[]; pipeline_stages: Record<string, unknown>[] }[] },
     ];
@@ -159,7 +145,7 @@ describe.skipIf(!yaml)('the YAML files of otel-collector/', () => {
   it.each([
     ['twinkle-api', 3000],
     ['twinkle-facilitator', 3001],
-  ])("gives the %s Deployment the guide's health probes on its port", (name, port) => {
+  ])("gives the %s Deployment the contract's health probes on its port", (name, port) => {
     const docs = parse(opsPath(`k8s/${name}.yaml`)) as K8sDocument[];
     const deployment = docs.find((d) => d.kind === 'Deployment');
     expect(deployment?.metadata.name).toBe(name);

@@ -33,7 +33,7 @@ describe('API on real PostgreSQL and Redis', () => {
     redis?.disconnect();
   });
 
-  it("answers /health in the guide's format with redis and database checks", async () => {
+  it("answers /health in the contract's format with redis and database checks", async () => {
     const { status, body, headers } = await getJson(`${api.url}/health`);
     expect(status).toBe(200);
     expect(Object.keys(body).sort()).toEqual(['checks', 'service', 'status', 'timestamp', 'uptime']);
@@ -104,6 +104,35 @@ describe('API on real PostgreSQL and Redis', () => {
     const s = await scrape(api.url);
     expect(valueOf(s, 'http_requests_total', { method: 'GET', route: '/payments/:id', status_code: '404' })).toBe(1);
     expect(valueOf(s, 'http_requests_total', { method: 'POST', route: '/payments', status_code: '201' })).toBe(5);
+  });
+
+  it('puts X-RateLimit-* on every answer of a rate-limited route, errors included (400, 404, 413), and answers unknown routes with JSON 404', async () => {
+    const remaining = async (response: Response): Promise<number> => {
+      await response.arrayBuffer();
+      expect(response.headers.get('x-ratelimit-limit'), `${response.status} ${response.url}`).toBe('100000');
+      expect(Number(response.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
+      return Number(response.headers.get('x-ratelimit-remaining'));
+    };
+    const answers = [
+      await fetch(`${api.url}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":' }),
+      await fetch(`${api.url}/payments/abc`),
+      await fetch(`${api.url}/payments/999999999999`),
+      await fetch(`${api.url}/payments/1/nothing-here`),
+      await fetch(`${api.url}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(newPayment({ memo: 'x'.repeat(70_000) })) }),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([400, 400, 404, 404, 413]);
+    const left: number[] = [];
+    for (const answer of answers) left.push(await remaining(answer));
+    // Each of them used up the quota, one request at a time.
+    for (let i = 1; i < left.length; i++) expect(left[i]).toBe(left[i - 1]! - 1);
+
+    for (const path of ['/nothing-here', '/payments/1/nothing-here', '/metrics/extra']) {
+      const { status, body, headers } = await getJson(`${api.url}${path}`);
+      expect(status, path).toBe(404);
+      expect(headers.get('content-type'), path).toMatch(/^application\/json/);
+      expect(body, path).toEqual({ error: 'not found' });
+    }
+    expect((await getJson(`${api.url}/`)).body).toEqual({ service: 'api', version: '0.1.0' });
   });
 });
 

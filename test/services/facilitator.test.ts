@@ -58,7 +58,7 @@ describe('facilitator on a real Anvil chain with Twinkle USD, and Redis', () => 
     await otlp?.close();
   });
 
-  it('answers /health in the guide\'s format with redis and rpc checks, and no secret', async () => {
+  it('answers /health in the contract\'s format with redis and rpc checks, and no secret', async () => {
     const { status, body } = await getJson(`${facilitator.url}/health`);
     expect(status).toBe(200);
     expect(Object.keys(body).sort()).toEqual(['checks', 'service', 'status', 'timestamp', 'uptime']);
@@ -78,6 +78,15 @@ describe('facilitator on a real Anvil chain with Twinkle USD, and Redis', () => 
       network: `eip155:${chain.anvil.chainId}`,
       token: { address: chain.token.address, name: 'Twinkle USD', version: '1' },
     });
+  });
+
+  it('answers an unknown route with JSON 404, like every other error', async () => {
+    for (const [method, path] of [['GET', '/nothing-here'], ['POST', '/settle/extra'], ['GET', '/authorizations/0x1']]) {
+      const response = await fetch(`${facilitator.url}${path}`, { method });
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('content-type'), path).toMatch(/^application\/json/);
+      expect(await response.json(), path).toEqual({ error: 'not found' });
+    }
   });
 
   it('verifies an authorization against the token: signature under its domain, the payer\'s balance, the authorization unused; nothing is sent', async () => {
@@ -214,9 +223,12 @@ describe('facilitator on a real Anvil chain with Twinkle USD, and Redis', () => 
     await vi.waitFor(() => expect(failedLines()).toHaveLength(2));
     const failed = failedLines();
     const line = JSON.parse(failed[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ level: 40, msg: 'settlement failed', type: 'subscription', payer: poor.address, errorClass: 'ContractFunctionRevertedError', reason: 'insufficient balance (ERC20InsufficientBalance)', authorizationHash: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
-    expect(line).not.toHaveProperty('err');
+    expect(line).toMatchObject({ level: 40, msg: 'settlement failed', type: 'subscription', payer: poor.address, authorizationHash: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    // The class and the chain's reason only: no stack, no raw transaction, no viem message (those are at debug).
+    expect(line.err).toEqual({ type: 'ContractFunctionRevertedError', message: 'insufficient balance (ERC20InsufficientBalance)' });
+    expect(failed[0]!).not.toMatch(/0xf8[0-9a-f]{100}|Request Arguments|Docs:|Version: viem|\\n {4}at /);
     expect(failed[0]!.length).toBeLessThan(600);
+    expect(facilitator.stdoutLines().slice(linesBefore).some((l) => l.includes('settlement failed: the whole error'))).toBe(false);
 
     const events = await sentry.waitFor((all) => all.some((e) => e.contexts?.twinkle?.settlement?.type === 'subscription'));
     const event = events.find((e) => e.contexts?.twinkle?.settlement?.type === 'subscription')!;
@@ -431,7 +443,7 @@ describe('facilitator when the chain, Redis or its configuration fails it', () =
   });
 
   it('the token reverts after broadcast (the payer moved its tokens first): a failure with the revert reason and hash, no nonce gap, the claim kept', async () => {
-    const app = await startFacilitator({ ...chain.facilitatorEnv, RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0], RECEIPT_TIMEOUT_MS: '15000' });
+    const app = await startFacilitator({ ...chain.facilitatorEnv, RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0], RECEIPT_TIMEOUT_MS: '15000', LOG_LEVEL: 'debug' });
     try {
       const payer = chain.anvil.accounts[1]!;
       const request = { type: 'paywall', ...(await sign(1_000_000n)) };
@@ -451,7 +463,12 @@ describe('facilitator when the chain, Redis or its configuration fails it', () =
       expect((await chain.client.getTransaction({ hash: body.transaction })).nonce).toBe(nonceBefore);
       expect(await chain.authorizationUses(payer.address, request.authorization.nonce as Hex)).toBe(0);
       expect(valueOf(await scrape(app.url), 'twinkle_settlements_total', { status: 'failure', type: 'paywall' })).toBe(1);
-      await vi.waitFor(() => expect(app.jsonLines().find((l) => l.msg === 'settlement failed')).toMatchObject({ txHash: body.transaction, reason: 'insufficient balance (ERC20InsufficientBalance)', errorClass: 'ContractFunctionRevertedError' }));
+      await vi.waitFor(() => expect(app.jsonLines().find((l) => l.msg === 'settlement failed')).toMatchObject({ level: 40, txHash: body.transaction, err: { type: 'ContractFunctionRevertedError', message: 'insufficient balance (ERC20InsufficientBalance)' } }));
+      // At LOG_LEVEL=debug the whole error follows, stack and all; the warning stays one short line.
+      const whole = app.jsonLines().find((l) => l.msg === 'settlement failed: the whole error') as { level: number; txHash: string; err: { type: string; stack: string } } | undefined;
+      expect(whole).toMatchObject({ level: 20, txHash: body.transaction, err: { type: 'SettlementFailedError' } });
+      expect(whole!.err.stack).toMatch(/\n {4}at /);
+      expect(app.stdoutLines().find((l) => l.includes('"msg":"settlement failed"'))!.length).toBeLessThan(600);
       expect((await getJson(`${app.url}/authorizations/${payer.address}/${request.authorization.nonce}`)).body).toMatchObject({ status: 'failed', transaction: body.transaction, reason: 'transaction reverted' });
       // Something reached the chain: the claim stays (409), and the next settlement takes the next nonce.
       expect((await postJson(`${app.url}/settle`, request)).status).toBe(409);

@@ -8,7 +8,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { decodeFunctionData } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -19,23 +18,23 @@ import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { postJson, startApi, startFacilitator } from '../helpers/twinkle-services.js';
 import { dashboardExprs, type DashboardJson } from '../ops/helpers/dashboard-exprs.js';
-import { findGoBinaries } from '../ops/helpers/go-binaries.js';
+import { findGoBinaries } from '../../scripts/go-binaries.js';
 import { run } from '../ops/helpers/run.js';
+import { collectorSpec, COLLECTOR_CONFIG_ARGS, COLLECTOR_ENV, jaegerSpec, OPS, prometheusSpec, ROOT, STACK, type ComponentSpec } from '../../scripts/stack-components.js';
 import { dbSystem, findTraces, parentOf, serviceOf, tag, type JaegerTrace } from './jaeger-api.js';
 import { activeTargets, instantQuery, loadedRules } from './prometheus-api.js';
 import { eventually, ready, startProcess, type StackProcess } from './processes.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const OPS = join(ROOT, 'otel-collector');
-const JAEGER = 'http://127.0.0.1:16686';
-const PROMETHEUS = 'http://127.0.0.1:9090';
-const COLLECTOR_ENV = {
-  COLLECTOR_OTLP_GRPC_ENDPOINT: '127.0.0.1:4317',
-  COLLECTOR_OTLP_HTTP_ENDPOINT: '127.0.0.1:4318',
-  COLLECTOR_JAEGER_ENDPOINT: '127.0.0.1:4327',
-};
-const COLLECTOR_ARGS = ['--config', join(OPS, 'collector/config.yaml')];
-const TRACES = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+const JAEGER = STACK.jaeger;
+const PROMETHEUS = STACK.prometheus;
+const TRACES = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: STACK.collectorOtlpHttp };
+
+/** Starts a tool of the kit as `npm run up` does, and waits until it answers. */
+async function startComponent(spec: ComponentSpec): Promise<StackProcess> {
+  const started = startProcess(spec.name, spec.command, spec.args, spec.env);
+  await ready(started, spec.ready.url, spec.ready.init);
+  return started;
+}
 const BURST_CLIENT = '198.51.100.9';
 
 describe('the full stack: collector, Jaeger, Prometheus and both services', () => {
@@ -50,11 +49,7 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
   let prometheusData: string;
   let validate: { code: number; stdout: string; stderr: string };
 
-  const startCollector = async (): Promise<StackProcess> => {
-    const process = startProcess('collector', binaries.collector!, COLLECTOR_ARGS, COLLECTOR_ENV);
-    await ready(process, 'http://127.0.0.1:4318/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    return process;
-  };
+  const startCollector = (): Promise<StackProcess> => startComponent(collectorSpec(binaries.collector!));
 
   beforeAll(async () => {
     if (!binaries.collector || !binaries.jaeger) throw new Error('the collector and Jaeger are not built: run otel-collector/scripts/build-binaries.sh');
@@ -63,21 +58,15 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
     if (stale.length > 0) await redis.del(...stale);
     redis.disconnect();
 
-    jaeger = startProcess('jaeger', binaries.jaeger, ['--config', join(OPS, 'jaeger/config.yaml')]);
-    await ready(jaeger, `${JAEGER}/api/services`);
-    validate = await run(binaries.collector, ['validate', ...COLLECTOR_ARGS], { env: { ...process.env, ...COLLECTOR_ENV } });
+    jaeger = await startComponent(jaegerSpec(binaries.jaeger));
+    validate = await run(binaries.collector, ['validate', ...COLLECTOR_CONFIG_ARGS], { env: { ...process.env, ...COLLECTOR_ENV } });
     collector = await startCollector();
     chain = await startTokenChain();
     facilitator = await startFacilitator({ ...TRACES, ...chain.facilitatorEnv, PORT: '3001', RPC_URL: chain.anvil.url, FACILITATOR_PRIVATE_KEY: chain.anvil.privateKeys[0] });
     // TRUST_PROXY lets the rate-limit burst below come from its own client address.
     api = await startApi({ ...TRACES, PORT: '3000', FACILITATOR_URL: facilitator.url, TRUST_PROXY: '1' });
     prometheusData = mkdtempSync(join(tmpdir(), 'twinkle-prometheus-'));
-    prometheus = startProcess('prometheus', 'prometheus', [
-      `--config.file=${join(OPS, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${prometheusData}`,
-      '--web.listen-address=127.0.0.1:9090',
-    ]);
-    await ready(prometheus, `${PROMETHEUS}/-/ready`);
+    prometheus = await startComponent(prometheusSpec(prometheusData));
     load = startProcess('load', process.execPath, [join(ROOT, 'scripts/load.ts')], { LOAD_SECONDS: '40', API_URL: api.url, FACILITATOR_URL: facilitator.url });
     // Settlements that fail on chain (a payer without tokens): the 5xx the error-rate panel
     // and the HighErrorRate rule divide by, whatever share of them the random load makes.

@@ -7,7 +7,7 @@ const REQUESTS = METRIC_HTTP_REQUESTS.name;
 const DURATION_BUCKET = `${METRIC_HTTP_REQUEST_DURATION.name}_bucket`;
 const JOB = 'job="$job"';
 
-/** "Twinkle API": the monitoring guide's API dashboard, for the `$job` service. */
+/** "Twinkle API": the monitoring contract's API dashboard, for the `$job` service. */
 export function apiDashboard(): DashboardBuilder {
   return twinkleDashboard({
     title: 'Twinkle API',

@@ -7,8 +7,8 @@ const SETTLEMENTS = METRIC_SETTLEMENTS.name;
 const DURATION_BUCKET = `${METRIC_SETTLEMENT_DURATION.name}_bucket`;
 
 /**
- * "Twinkle Facilitator": the monitoring guide's facilitator dashboard. Its settlement
- * queries are the guide's, over every job (only the facilitator settles).
+ * "Twinkle Facilitator": the monitoring contract's facilitator dashboard. Its settlement
+ * queries are the contract's, over every job (only the facilitator settles).
  */
 export function facilitatorDashboard(): DashboardBuilder {
   return twinkleDashboard({

@@ -1,7 +1,7 @@
 import { CustomVariableBuilder, DatasourceVariableBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
 
-/** The jobs of the monitoring guide's scrape configuration. */
+/** The jobs of the monitoring contract's scrape configuration. */
 const JOBS = ['twinkle-api', 'twinkle-facilitator'] as const;
 
 /** A Twinkle scrape job. */

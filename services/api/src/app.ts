@@ -1,5 +1,6 @@
 import { getLogger } from '@twinkle/agent/api';
 import { jsonErrorHandler } from '@twinkle/service-kit/error-handler';
+import { jsonNotFound } from '@twinkle/service-kit/not-found';
 import { healthStatusCode, runHealthChecks } from '@twinkle/service-kit/health';
 import { badRequest, readJsonObject } from '@twinkle/service-kit/json-body';
 import { Hono } from 'hono';
@@ -69,6 +70,7 @@ export function createApiApp({ config, store, transitions, redis }: ApiDependenc
   });
 
   const handle = jsonErrorHandler(log, [{ error: DatabaseUnavailableError, answer: 'database unavailable', log: 'database unavailable' }]);
+  app.notFound(jsonNotFound);
   app.onError((error, c) => (error instanceof AuthorizationInUseError ? c.json({ error: error.message, field: 'authorization.nonce' }, 409) : handle(error, c)));
 
   return app;

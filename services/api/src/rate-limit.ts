@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { clientIp } from './client-ip.js';
 
-/** Key prefix of the counters, as the monitoring guide's `redis-cli KEYS "api:ratelimit:*"` expects. */
+/** Key prefix of the counters, as the monitoring contract's `redis-cli KEYS "api:ratelimit:*"` expects. */
 export const RATE_LIMIT_KEY_PREFIX = 'api:ratelimit:';
 
 /**

@@ -1,5 +1,6 @@
 import { getLogger } from '@twinkle/agent/api';
 import { jsonErrorHandler } from '@twinkle/service-kit/error-handler';
+import { jsonNotFound } from '@twinkle/service-kit/not-found';
 import { healthStatusCode, runHealthChecks } from '@twinkle/service-kit/health';
 import { badRequest, readJsonObject } from '@twinkle/service-kit/json-body';
 import { Hono, type Context } from 'hono';
@@ -97,6 +98,7 @@ export function createFacilitatorApp({ config, redis, client, claims, token, set
     return c.json({ ...status, network, payer: authorization.from });
   });
 
+  app.notFound(jsonNotFound);
   app.onError(
     jsonErrorHandler(log, [
       { error: ClaimsUnavailableError, answer: 'redis unavailable', log: 'Redis unavailable: cannot tell whether the authorization was claimed' },

@@ -63,10 +63,11 @@ export class Settler {
       });
     } catch (error) {
       const failure = SettlementFailedError.from(error, transaction, transaction !== undefined);
-      this.options.log.warn(
-        { type: request.type, payer: request.authorization.from, authorizationHash: this.authorizationHash(request), txHash: failure.transaction, errorClass: failure.errorClass, reason: failure.reason },
-        'settlement failed',
-      );
+      const fields = { type: request.type, payer: request.authorization.from, authorizationHash: this.authorizationHash(request), txHash: failure.transaction };
+      // One short line: the class and the chain's reason, not viem's message (the raw signed
+      // transaction, request arguments, docs links) nor a stack; those are at debug.
+      this.options.log.warn({ ...fields, err: { type: failure.errorClass, message: failure.reason } }, 'settlement failed');
+      this.options.log.debug({ ...fields, err: error }, 'settlement failed: the whole error');
       if (!failure.reachedChain && !failure.alreadyUsed) await this.release(request);
       return { status: 'failure', reason: failure.reason, transaction: failure.transaction, alreadyUsed: failure.alreadyUsed };
     }
@@ -112,7 +113,7 @@ export class Settler {
     const { claims, log } = this.options;
     log.info({ type: request.type, payer: request.authorization.from, authorizationHash: this.authorizationHash(request), txHash: transaction }, 'settlement sent');
     await claims.recordTransaction(request.authorization, transaction).catch((error: unknown) => {
-      log.warn({ txHash: transaction, errorClass: (error as Error).name }, 'could not record the transaction on the authorization claim; the chain still has it');
+      log.warn({ txHash: transaction, err: error }, 'could not record the transaction on the authorization claim; the chain still has it');
     });
   }
 

@@ -10,13 +10,18 @@ export interface UnavailableDependency {
 }
 
 /**
- * The services' `app.onError`: an `HTTPException` answers as it was built (400, 404, ...);
+ * The services' `app.onError`: an `HTTPException` answers as it was built (400, 404, ...),
+ * keeping the headers a middleware set before it was thrown (the rate limit's);
  * an error of an unavailable dependency answers 503 with a short reason (the cause goes to
  * the log only); anything else is a 500 `{"error": "internal error"}`.
  */
 export function jsonErrorHandler(log: Logger, unavailable: readonly UnavailableDependency[]): ErrorHandler {
   return (error, c) => {
-    if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof HTTPException) {
+      // getResponse() alone is a new Response without the context's headers (X-RateLimit-*).
+      const answer = error.getResponse();
+      return c.newResponse(answer.body, answer);
+    }
     const dependency = unavailable.find((candidate) => error instanceof candidate.error);
     if (dependency !== undefined) {
       log.error({ err: error.cause }, dependency.log);

@@ -10,7 +10,7 @@ export interface CheckResult {
   readonly latency: number;
 }
 
-/** The monitoring guide's `/health` body. */
+/** The monitoring contract's `/health` body. */
 export interface HealthReport {
   readonly status: 'healthy' | 'unhealthy';
   readonly timestamp: string;
@@ -20,7 +20,7 @@ export interface HealthReport {
 }
 
 /**
- * Runs every check at once, each bounded by `timeoutMs`, and builds the guide's body.
+ * Runs every check at once, each bounded by `timeoutMs`, and builds the contract's body.
  * Why a check failed goes to the log only: the body holds status and latency, so no
  * connection string or key can leak through a probe.
  */
@@ -48,7 +48,7 @@ export async function runHealthChecks(service: string, checks: Record<string, He
   };
 }
 
-/** 200 when healthy, 503 otherwise (the guide's status codes). */
+/** 200 when healthy, 503 otherwise (the contract's status codes). */
 export function healthStatusCode(report: HealthReport): 200 | 503 {
   return report.status === 'healthy' ? 200 : 503;
 }

@@ -11,7 +11,7 @@ export interface GoBinaries {
 /**
  * Where the built collector and Jaeger are: `TWINKLE_COLLECTOR_BIN` / `TWINKLE_JAEGER_BIN`,
  * else the `binaries.env` the build script writes into its cache folder. A binary that
- * is not there is left out, so tests that need it can be skipped.
+ * is not there is left out, and a caller says which command builds it.
  */
 export function findGoBinaries(env: NodeJS.ProcessEnv = process.env): GoBinaries {
   const cache = env.TWINKLE_BIN_CACHE ?? join(homedir(), '.cache', 'twinkle-bin');
@@ -28,4 +28,10 @@ export function findGoBinaries(env: NodeJS.ProcessEnv = process.env): GoBinaries
     return path && existsSync(path) ? path : undefined;
   };
   return { collector: pick('TWINKLE_COLLECTOR_BIN'), jaeger: pick('TWINKLE_JAEGER_BIN') };
+}
+
+/** `path`, or an error naming the command that builds the binary. */
+export function requireBinary(path: string | undefined, what: string): string {
+  if (path === undefined) throw new Error(`${what} is not built: run otel-collector/scripts/build-binaries.sh (npm test runs it first)`);
+  return path;
 }

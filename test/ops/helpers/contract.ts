@@ -1,11 +1,11 @@
 /**
- * The PromQL of the monitoring guide the operations kit implements, copied as the guide writes it: the panels
+ * The PromQL of the monitoring contract (docs/monitoring.md) the operations kit implements, as it writes it: the panels
  * of its "Grafana Dashboards" section (by heading) and the expressions of its alert
  * rules. The dashboards and rules must run exactly these.
  */
 
 /** "API Dashboard": panel title -> query. */
-export const GUIDE_API_PANELS: Record<string, string> = {
+export const CONTRACT_API_PANELS: Record<string, string> = {
   'Request Rate': `sum(rate(http_requests_total{job="twinkle-api"}[5m])) by (route)`,
   'Error Rate': `sum(rate(http_requests_total{job="twinkle-api",status_code=~"5.."}[5m])) /
 sum(rate(http_requests_total{job="twinkle-api"}[5m])) * 100`,
@@ -16,7 +16,7 @@ sum(rate(http_requests_total{job="twinkle-api"}[5m])) * 100`,
 };
 
 /** "Facilitator Dashboard": panel title -> query. */
-export const GUIDE_FACILITATOR_PANELS: Record<string, string> = {
+export const CONTRACT_FACILITATOR_PANELS: Record<string, string> = {
   'Settlement Success Rate': `sum(rate(twinkle_settlements_total{status="success"}[5m])) /
 sum(rate(twinkle_settlements_total[5m])) * 100`,
   'Settlement Duration (P95)': `histogram_quantile(0.95,
@@ -26,7 +26,7 @@ sum(rate(twinkle_settlements_total[5m])) * 100`,
 };
 
 /** "Alerting Rules" and "Rate Limiting Monitoring": alert -> expression. */
-export const GUIDE_ALERTS: Record<string, string> = {
+export const CONTRACT_ALERTS: Record<string, string> = {
   HighErrorRate: `sum(rate(http_requests_total{status_code=~"5.."}[5m])) /
 sum(rate(http_requests_total[5m])) > 0.05`,
   HighLatency: `histogram_quantile(0.95,
@@ -42,8 +42,8 @@ export function compactPromql(expr: string): string {
   return expr.replace(/\s+/g, '');
 }
 
-/** "Scrape Configuration": the guide's `scrape_configs`, verbatim. */
-export const GUIDE_SCRAPE_CONFIGS = `scrape_configs:
+/** "Scrape Configuration": the contract's `scrape_configs`, verbatim. */
+export const CONTRACT_SCRAPE_CONFIGS = `scrape_configs:
   - job_name: 'twinkle-api'
     static_configs:
       - targets: ['localhost:3000']
