@@ -8,15 +8,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
-import { findGoBinaries } from '../ops/helpers/go-binaries.js';
+import { findGoBinaries, requireBinary } from '../../scripts/go-binaries.js';
+import { COLLECTOR_CONFIG_ARGS, COLLECTOR_ENV, jaegerSpec, OPS, STACK } from '../../scripts/stack-components.js';
 import { findTraces } from './jaeger-api.js';
 import { eventually, ready, startProcess, type StackProcess } from './processes.js';
 
-const OPS = join(fileURLToPath(new URL('../../', import.meta.url)), 'otel-collector');
-const JAEGER = 'http://127.0.0.1:16686';
+const JAEGER = STACK.jaeger;
 const SERVICE = 'twinkle-logs-stack';
 
 /** One log record of the file exporter's OTLP JSON. */
@@ -58,28 +57,24 @@ describe('OTLP logs through the collector', () => {
   let app: RunningApp;
 
   beforeAll(async () => {
-    if (!binaries.collector || !binaries.jaeger) throw new Error('the collector and Jaeger are not built: run otel-collector/scripts/build-binaries.sh');
-    jaeger = startProcess('jaeger', binaries.jaeger, ['--config', join(OPS, 'jaeger/config.yaml')]);
-    await ready(jaeger, `${JAEGER}/api/services`);
+    const jaegerStart = jaegerSpec(requireBinary(binaries.jaeger, 'Jaeger'));
+    jaeger = startProcess(jaegerStart.name, jaegerStart.command, jaegerStart.args, jaegerStart.env);
+    await ready(jaeger, jaegerStart.ready.url);
+    // The collector as the stack runs it, with the overlay that writes the logs pipeline to a file.
     collector = startProcess(
       'collector',
-      binaries.collector,
-      ['--config', join(OPS, 'collector/config.yaml'), '--config', join(OPS, 'collector/config.logs-file.yaml')],
-      {
-        COLLECTOR_OTLP_GRPC_ENDPOINT: '127.0.0.1:4317',
-        COLLECTOR_OTLP_HTTP_ENDPOINT: '127.0.0.1:4318',
-        COLLECTOR_JAEGER_ENDPOINT: '127.0.0.1:4327',
-        COLLECTOR_LOGS_FILE: logsFile,
-      },
+      requireBinary(binaries.collector, 'the Twinkle collector'),
+      [...COLLECTOR_CONFIG_ARGS, '--config', join(OPS, 'collector/config.logs-file.yaml')],
+      { ...COLLECTOR_ENV, COLLECTOR_LOGS_FILE: logsFile },
     );
-    await ready(collector, 'http://127.0.0.1:4318/v1/logs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await ready(collector, `${STACK.collectorOtlpHttp}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     app = await spawnApp('traced-app.mjs', {
       nodeArgs: WITH_AGENT,
       env: {
         OTEL_SERVICE_NAME: SERVICE,
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_LOGS_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        OTEL_EXPORTER_OTLP_ENDPOINT: STACK.collectorOtlpHttp,
       },
     });
   }, 120_000);
