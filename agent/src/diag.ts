@@ -29,6 +29,8 @@ export interface AgentDiag {
   error(msg: string): void;
   /** Writes `msg` at warn the first time `key` is seen, and never again. */
   warnOnce(key: string, msg: string): void;
+  /** Hands every line written from now on to `listener` too (OTLP logs); it must not throw. */
+  pipe(listener: (line: string) => void): void;
 }
 
 /** Creates the agent's logger for a configuration. */
@@ -40,6 +42,7 @@ export function createDiag(config: Pick<AgentConfig, 'logLevel' | 'logDestinatio
   )},"name":"${LOGGER_NAME}"`;
   const seen = new Set<string>();
   let broken = false;
+  let listener: ((line: string) => void) | undefined;
 
   const write = (level: number, msg: string): void => {
     if (level < threshold || broken) return;
@@ -50,6 +53,7 @@ export function createDiag(config: Pick<AgentConfig, 'logLevel' | 'logDestinatio
       // A closed stdout (EPIPE) must not take the host down: stop writing.
       broken = true;
     }
+    listener?.(line);
   };
 
   return {
@@ -61,6 +65,9 @@ export function createDiag(config: Pick<AgentConfig, 'logLevel' | 'logDestinatio
       if (seen.has(key)) return;
       seen.add(key);
       write(LEVELS.warn, msg);
+    },
+    pipe(l) {
+      listener = l;
     },
   };
 }

@@ -36,9 +36,16 @@ export interface AgentLoggers {
   readonly accessLog: AccessLog | undefined;
 }
 
-/** Creates the loggers on one destination (stdout, or stderr with `LOG_DESTINATION=stderr`). */
-export function createLoggers(config: Pick<AgentConfig, 'logLevel' | 'logDestination' | 'serviceName'>): AgentLoggers {
-  const destination = createDestination(config.logDestination);
+/**
+ * Creates the loggers on one destination (stdout, or stderr with `LOG_DESTINATION=stderr`).
+ * `onLine`, when given, also gets every line as written (OTLP logs): after the line.
+ */
+export function createLoggers(
+  config: Pick<AgentConfig, 'logLevel' | 'logDestination' | 'serviceName'>,
+  onLine?: (line: string) => void,
+): AgentLoggers {
+  const written = createDestination(config.logDestination);
+  const destination = onLine === undefined ? written : tee(written, onLine);
   const base = { pid: process.pid, hostname: hostname(), service: config.serviceName };
   const logger = pino(
     {
@@ -63,6 +70,17 @@ export function createLoggers(config: Pick<AgentConfig, 'logLevel' | 'logDestina
   );
   const accessLog = LEVELS[config.logLevel] <= LEVELS.info ? createAccessLog(destination, base) : undefined;
   return { logger, accessLog };
+}
+
+/** A destination that writes each line and then hands it to `onLine`, which must not throw. */
+function tee(destination: DestinationStream, onLine: (line: string) => void): DestinationStream {
+  return {
+    write(line: string) {
+      const result = destination.write(line);
+      onLine(line);
+      return result;
+    },
+  } as DestinationStream;
 }
 
 /**

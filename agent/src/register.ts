@@ -33,23 +33,37 @@ function register(): AgentHandle {
   // OTEL_SDK_DISABLED=true: nothing patched, nothing served.
   if (config.disabled) return NOOP_AGENT;
 
+  let contrib: import('./instrumentations/switches.js').LoadedContrib[] = [];
   try {
     // Everything past this point loads only when the agent runs: a disabled agent loads
     // no OpenTelemetry package at all.
     const { bridgeOtelDiag } = require('./otel-diag-bridge.js') as typeof import('./otel-diag-bridge.js');
     const { registerEsmHook } = require('./esm-hook.js') as typeof import('./esm-hook.js');
     const { instrumentedModules } = require('./instrumentations/index.js') as typeof import('./instrumentations/index.js');
-    const { isTracing, startAgent } = require('./sdk.js') as typeof import('./sdk.js');
+    const { isSendingLogs, isTracing, startAgent } = require('./sdk.js') as typeof import('./sdk.js');
+    const { loadContribInstrumentations, resolveSwitches } = require('./instrumentations/switches.js') as typeof import('./instrumentations/switches.js');
     bridgeOtelDiag(diag, config.logLevel);
-    registerEsmHook(instrumentedModules({ tracing: isTracing(config) }));
-    const agent = startAgent(config, diag);
+    const tracing = isTracing(config);
+    const switchProblems: string[] = [];
+    const switches = resolveSwitches(config, switchProblems);
+    if (!tracing && switches.contrib.length > 0)
+      switchProblems.push(`OTEL_NODE_ENABLED_INSTRUMENTATIONS: ${switches.contrib.join(', ')} make spans only, and spans are not exported (OTEL_TRACES_EXPORTER=none); not loaded`);
+    // Contrib instrumentations are required (and hook require) before the ESM hook, which must know their modules.
+    contrib = tracing ? loadContribInstrumentations(switches.contrib, switchProblems) : [];
+    for (const problem of switchProblems) diag.warn(problem);
+    registerEsmHook(
+      instrumentedModules({ tracing, logSending: isSendingLogs(config), enabled: switches.builtIn }, contrib.flatMap((c) => c.modules)),
+    );
+    const agent = startAgent(config, diag, { enabled: switches.builtIn, contrib: contrib.map((c) => c.instrumentation) });
     g[AGENT] = agent;
     bridgeOtelDiag(diag, config.logLevel, (msg) => agent.rerouteOtelWarning(msg));
     const { withoutCredentials } = require('./scrub.js') as typeof import('./scrub.js');
     const traces = config.tracesExporter === 'otlp' ? `otlp ${withoutCredentials(config.tracesUrl)}` : config.tracesExporter;
-    diag.info(`agent started: metrics ${agent.metricsEndpoint ?? 'off'}, traces ${traces}`);
+    const logsTo = isSendingLogs(config) ? `, logs otlp ${withoutCredentials(config.logsUrl)}` : '';
+    diag.info(`agent started: metrics ${agent.metricsEndpoint ?? 'off'}, traces ${traces}${logsTo}`);
     return agent;
   } catch (err) {
+    for (const c of contrib) c.instrumentation.disable();
     diag.error(`agent disabled: ${err instanceof Error ? err.message : String(err)}; the app runs uninstrumented`);
     return NOOP_AGENT;
   }

@@ -6,7 +6,7 @@
  * instrumentation. If any step throws, what was installed is undone and the error is
  * rethrown, so the caller can leave the app uninstrumented.
  */
-import { context, createNoopMeter, metrics, propagation, trace, type MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
+import { context, createNoopMeter, logs, metrics, propagation, trace, type MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { AggregationTemporality, InstrumentType, MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
@@ -15,6 +15,9 @@ import type { AgentConfig } from './config.js';
 import type { AgentDiag } from './diag.js';
 import { publishLogger, publishSentry, publishSettlementExemplars } from './agent-globals.js';
 import { createInstrumentations } from './instrumentations/index.js';
+import type { BuiltInInstrumentation } from './instrumentations/switches.js';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { LogExport } from './logs/log-export.js';
 import { patchFetchForJsonRpc } from './instrumentations/json-rpc/json-rpc.js';
 import { createLoggers } from './logging.js';
 import { createHttpServerMetrics, type HttpServerMetrics } from './metrics/http.js';
@@ -63,8 +66,19 @@ export function isTracing(config: Pick<AgentConfig, 'tracesExporter'>): boolean 
   return config.tracesExporter !== 'none';
 }
 
+/** Which instrumentations run (instrumentations/switches.ts); by default the built-in set. */
+export interface InstrumentationChoice {
+  readonly enabled?: ReadonlySet<BuiltInInstrumentation>;
+  readonly contrib?: readonly Instrumentation[];
+}
+
+/** Whether pino lines also go over OTLP. */
+export function isSendingLogs(config: Pick<AgentConfig, 'logsExporter'>): boolean {
+  return config.logsExporter === 'otlp';
+}
+
 /** Starts the agent. Throws only after undoing whatever it had installed. */
-export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
+export function startAgent(config: AgentConfig, diag: AgentDiag, choice: InstrumentationChoice = {}): AgentHandle {
   const taken = registeredOtelGlobals();
   if (taken.length > 0) throw new Error(`another OpenTelemetry setup is already registered (${taken.join(', ')})`);
   const undo: Array<() => unknown> = [];
@@ -75,9 +89,22 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
         'span export',
         `span export to ${withoutCredentials(config.tracesUrl)} failed: ${reason}; spans are dropped while it fails (not logged again)`,
       );
-    const loggers = createLoggers(config);
+    const sendingLogs = isSendingLogs(config);
+    const resource = createResource(config, tracing || config.metricsExporter === 'otlp' || sendingLogs);
+    // The logs SDK and exporter load only when pino lines go over OTLP too.
+    let logExport: LogExport | undefined;
+    if (sendingLogs) {
+      logExport = (require('./logs/log-export.js') as typeof import('./logs/log-export.js')).startLogExport(config, resource, (reason) =>
+        diag.warnOnce(
+          'log export',
+          `log export to ${withoutCredentials(config.logsUrl)} failed: ${reason}; log records are dropped while it fails (lines are still written; not logged again)`,
+        ),
+      );
+      undo.push(() => logs.disable());
+      diag.pipe(logExport.emitLine);
+    }
+    const loggers = createLoggers(config, logExport?.emitLine);
     const loggerTaken = publishLogger(loggers.logger);
-    const resource = createResource(config, tracing || config.metricsExporter === 'otlp');
 
     const contextManager = new RequestContextManager();
     context.setGlobalContextManager(contextManager.enable());
@@ -155,6 +182,9 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     const unregister = registerInstrumentations({
       instrumentations: createInstrumentations({
         tracing,
+        logSending: sendingLogs,
+        enabled: choice.enabled,
+        contrib: choice.contrib,
         reservedPaths: onAppPort ? [METRICS_PATH] : [],
         onReservedRoute: (method, path) =>
           diag.warnOnce(
@@ -184,16 +214,17 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
     // Spans, events and pushed metrics of finished requests leave before a terminating
     // process ends (a Prometheus reader has nothing to push).
     const pushesMetrics = meterProvider !== undefined && prometheus === undefined;
-    if (tracerProvider !== undefined || sentry !== undefined || pushesMetrics) {
+    if (tracerProvider !== undefined || sentry !== undefined || pushesMetrics || logExport !== undefined) {
       undo.push(
         installShutdownHandlers(async () => {
           await Promise.allSettled([
             tracerProvider?.forceFlush(),
+            logExport?.forceFlush(),
             sentry?.flush(SHUTDOWN_FLUSH_MS - 500),
             pushesMetrics ? meterProvider!.forceFlush() : undefined,
           ]);
           // Requests that finished while the first flush ran.
-          await tracerProvider?.forceFlush().catch(() => {});
+          await Promise.allSettled([tracerProvider?.forceFlush(), logExport?.forceFlush()]);
         }, diag),
       );
     }
@@ -215,7 +246,7 @@ export function startAgent(config: AgentConfig, diag: AgentDiag): AgentHandle {
         return true;
       },
       async shutdown() {
-        await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), prometheus?.close(), sentry?.flush(SHUTDOWN_FLUSH_MS)]);
+        await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), logExport?.shutdown(), prometheus?.close(), sentry?.flush(SHUTDOWN_FLUSH_MS)]);
       },
     };
   } catch (err) {

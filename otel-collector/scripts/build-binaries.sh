@@ -61,7 +61,7 @@ command -v go >/dev/null || { echo "build-binaries.sh: go is not on PATH" >&2; e
 if [ -x "$collector_bin" ]; then
   echo "cached: $collector_bin" >&2
 else
-  echo "building the Twinkle collector (ocb $OCB_VERSION) from the Go module proxy: about 2 minutes the first time on a machine, a few seconds once Go's caches are warm; kept in $collector_dir" >&2
+  echo "building the Twinkle collector (ocb $OCB_VERSION) from the Go module proxy: about 6 minutes the first time on a machine, well under a minute once Go's caches are warm; kept in $collector_dir" >&2
   timed "otelcol-twinkle $OCB_VERSION" build_collector
 fi
 

@@ -19,6 +19,11 @@ describe('readConfig', () => {
       logDestination: 'stdout',
       exemplarFilter: 'trace_based',
       exemplarIntervalMs: 15_000,
+      logsExporter: 'none',
+      logsProtocol: 'http/protobuf',
+      logsUrl: 'http://localhost:4318/v1/logs',
+      enabledInstrumentations: undefined,
+      disabledInstrumentations: [],
     });
     expect(config.serviceName).toMatch(/^unknown_service:/);
     expect(Object.isFrozen(config)).toBe(true);
@@ -36,6 +41,33 @@ describe('readConfig', () => {
       'TWINKLE_EXEMPLAR_INTERVAL_MS="0" is not valid (accepted: an integer of 1 or more); using 15000',
     ]);
     expect(readConfig({ OTEL_METRICS_EXEMPLAR_FILTER: 'sometimes', TWINKLE_EXEMPLAR_INTERVAL_MS: '1.5s' }).problems).toHaveLength(2);
+  });
+
+  it('reads the logs exporter, its endpoint and protocol, falling back to the shared ones', () => {
+    expect(readConfig({ OTEL_LOGS_EXPORTER: 'OTLP', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/base', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).config).toMatchObject({
+      logsExporter: 'otlp',
+      logsUrl: 'http://c:4318/base/v1/logs',
+      logsProtocol: 'http/json',
+    });
+    expect(
+      readConfig({ OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://l:4318/x', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).config,
+    ).toMatchObject({ logsUrl: 'http://l:4318/x', logsProtocol: 'http/protobuf' });
+    const { config, problems } = readConfig({ OTEL_LOGS_EXPORTER: 'kafka' });
+    expect(config.logsExporter).toBe('none');
+    expect(problems).toEqual(['OTEL_LOGS_EXPORTER="kafka" is not valid (accepted: otlp, none); using none']);
+  });
+
+  it('reads the instrumentation switches as lists of names, one line per name that cannot be one', () => {
+    const { config, problems } = readConfig({
+      OTEL_NODE_ENABLED_INSTRUMENTATIONS: ' http, mysql2 ,,http,socket.io',
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'undici,@opentelemetry/instrumentation-pg,a b',
+    });
+    expect(config.enabledInstrumentations).toEqual(['http', 'mysql2', 'socket.io']);
+    expect(config.disabledInstrumentations).toEqual(['undici']);
+    expect(problems).toEqual([
+      'OTEL_NODE_DISABLED_INSTRUMENTATIONS="@opentelemetry/instrumentation-pg" is not valid (accepted: names such as http, pg, mysql2 (without the @opentelemetry/instrumentation- prefix)); using the others named',
+      'OTEL_NODE_DISABLED_INSTRUMENTATIONS="a b" is not valid (accepted: names such as http, pg, mysql2 (without the @opentelemetry/instrumentation- prefix)); using the others named',
+    ]);
   });
 
   it('treats blank values as unset', () => {

@@ -242,3 +242,58 @@ export function decodeTraceRequest(body: Uint8Array): DecodedSpan[] {
   }
   return spans;
 }
+
+const LOG_RECORD: Schema = {
+  1: ['timeUnixNano', 'fixed64'],
+  2: ['severityNumber', 'uint'],
+  3: ['severityText', 'string'],
+  5: ['body', ANY_VALUE as unknown as Schema],
+  6: ['attributes', KEY_VALUE, 'repeated'],
+  7: ['droppedAttributesCount', 'uint'],
+  8: ['flags', 'fixed32'],
+  9: ['traceId', 'hex'],
+  10: ['spanId', 'hex'],
+  11: ['observedTimeUnixNano', 'fixed64'],
+  12: ['eventName', 'string'],
+};
+const SCOPE_LOGS: Schema = { 1: ['scope', SCOPE], 2: ['logRecords', LOG_RECORD, 'repeated'], 3: ['schemaUrl', 'string'] };
+const RESOURCE_LOGS: Schema = { 1: ['resource', RESOURCE], 2: ['scopeLogs', SCOPE_LOGS, 'repeated'], 3: ['schemaUrl', 'string'] };
+const EXPORT_LOGS_REQUEST: Schema = { 1: ['resourceLogs', RESOURCE_LOGS, 'repeated'] };
+
+/** A log record decoded from protobuf (or OTLP JSON, see otlp-receiver.ts), values as plain JavaScript. */
+export interface DecodedLogRecord {
+  timeUnixNano: bigint;
+  severityNumber: number;
+  severityText: string;
+  body: unknown;
+  attributes: Record<string, unknown>;
+  traceId: string;
+  spanId: string;
+  resource: Record<string, unknown>;
+  scope: string;
+}
+
+/** Decodes an ExportLogsServiceRequest into its log records. */
+export function decodeLogsRequest(body: Uint8Array): DecodedLogRecord[] {
+  const records: DecodedLogRecord[] = [];
+  for (const rl of decode(EXPORT_LOGS_REQUEST, body).resourceLogs as Tree[]) {
+    const resource = keyValues(((rl.resource as Tree | undefined)?.attributes ?? []) as Array<{ key: string; value: unknown }>);
+    for (const sl of rl.scopeLogs as Tree[]) {
+      const scope = ((sl.scope as Tree | undefined)?.name as string | undefined) ?? '';
+      for (const r of sl.logRecords as Tree[]) {
+        records.push({
+          timeUnixNano: (r.timeUnixNano as bigint | undefined) ?? 0n,
+          severityNumber: (r.severityNumber as number | undefined) ?? 0,
+          severityText: (r.severityText as string | undefined) ?? '',
+          body: plain(r.body),
+          attributes: keyValues(r.attributes as Array<{ key: string; value: unknown }>),
+          traceId: (r.traceId as string | undefined) ?? '',
+          spanId: (r.spanId as string | undefined) ?? '',
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return records;
+}

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { closeServer, createWaiter, listenOnLoopback } from './loopback-server.js';
 import { gunzipSync } from 'node:zlib';
-import { decodeTraceRequest } from './otlp-protobuf.js';
+import { decodeLogsRequest, decodeTraceRequest, type DecodedLogRecord } from './otlp-protobuf.js';
 
 /** A span as the test reads it: ids in hex, attributes flattened to plain values. */
 export interface ReceivedSpan {
@@ -25,6 +25,10 @@ export interface OtlpReceiver {
   readonly requests: number;
   /** Metrics exports received as OTLP JSON (`/v1/metrics`), parsed. */
   readonly metricExports: unknown[];
+  /** Log records received on `/v1/logs` (protobuf or JSON). */
+  readonly logs: DecodedLogRecord[];
+  /** Resolves once `predicate` holds over the received log records. */
+  waitForLogs(predicate: (logs: DecodedLogRecord[]) => boolean, timeoutMs?: number): Promise<DecodedLogRecord[]>;
   /** The most export requests that were open at the same time. */
   readonly maxConcurrent: number;
   /** Resolves once `predicate` holds over the received spans. */
@@ -38,6 +42,7 @@ interface AnyValue {
   doubleValue?: number;
   boolValue?: boolean;
   arrayValue?: { values?: AnyValue[] };
+  kvlistValue?: { values?: KeyValue[] };
 }
 interface KeyValue {
   key: string;
@@ -50,6 +55,7 @@ function toValue(v: AnyValue): unknown {
   if (v.doubleValue !== undefined) return v.doubleValue;
   if (v.boolValue !== undefined) return v.boolValue;
   if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(toValue);
+  if (v.kvlistValue !== undefined) return toRecord(v.kvlistValue.values);
   return undefined;
 }
 
@@ -76,6 +82,8 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
   let open = 0;
   let maxConcurrent = 0;
   const waiter = createWaiter(spans, (all) => all.map((s) => s.name).join(', '));
+  const logs: DecodedLogRecord[] = [];
+  const logWaiter = createWaiter(logs, (all) => all.map((l) => JSON.stringify(l.body)).join(', '));
   const server: Server = createServer(async (req, res) => {
     requests++;
     open++;
@@ -87,6 +95,20 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
       metricExports.push(JSON.parse(body.toString('utf8')));
       res.setHeader('content-type', 'application/json');
       res.end('{}');
+      return;
+    }
+    if (req.url === '/v1/logs' && req.method === 'POST') {
+      if (options.hang) return;
+      if (options.status !== undefined) {
+        res.statusCode = options.status;
+        return res.end();
+      }
+      const json = String(req.headers['content-type']).includes('json');
+      bodies.push(body.toString(json ? 'utf8' : 'latin1'));
+      logs.push(...(json ? decodeJsonLogs(body.toString('utf8')) : decodeLogsRequest(body)));
+      res.setHeader('content-type', json ? 'application/json' : 'application/x-protobuf');
+      res.end(json ? '{}' : undefined);
+      logWaiter.notify();
       return;
     }
     if (req.url !== '/v1/traces' || req.method !== 'POST') {
@@ -143,6 +165,8 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
   return {
     url,
     spans,
+    logs,
+    waitForLogs: logWaiter.waitFor,
     bodies,
     metricExports,
     get requests() {
@@ -154,4 +178,34 @@ export async function startOtlpReceiver(options: { status?: number; hang?: boole
     waitFor: waiter.waitFor,
     close: () => closeServer(server),
   };
+}
+
+/** Log records of an OTLP JSON ExportLogsServiceRequest, in the shape the protobuf decoder gives. */
+function decodeJsonLogs(text: string): DecodedLogRecord[] {
+  const payload = JSON.parse(text) as {
+    resourceLogs?: Array<{
+      resource?: { attributes?: KeyValue[] };
+      scopeLogs?: Array<{ scope?: { name?: string }; logRecords?: Array<Record<string, unknown>> }>;
+    }>;
+  };
+  const out: DecodedLogRecord[] = [];
+  for (const rl of payload.resourceLogs ?? []) {
+    const resource = toRecord(rl.resource?.attributes);
+    for (const sl of rl.scopeLogs ?? []) {
+      for (const r of sl.logRecords ?? []) {
+        out.push({
+          timeUnixNano: BigInt(String(r.timeUnixNano ?? 0)),
+          severityNumber: Number(r.severityNumber ?? 0),
+          severityText: String(r.severityText ?? ''),
+          body: r.body === undefined ? undefined : toValue(r.body as AnyValue),
+          attributes: toRecord(r.attributes as KeyValue[]),
+          traceId: String(r.traceId ?? ''),
+          spanId: String(r.spanId ?? ''),
+          resource,
+          scope: sl.scope?.name ?? '',
+        });
+      }
+    }
+  }
+  return out;
 }

@@ -31,6 +31,12 @@ export interface SpawnOptions {
   readonly listening?: RegExp;
 }
 
+/**
+ * The Node that runs the apps under test: `TWINKLE_TEST_NODE` when set (CI runs the
+ * end-to-end tests again on Node 22 with it, see .ci/run), else the one running the tests.
+ */
+export const APP_NODE = process.env.TWINKLE_TEST_NODE || process.execPath;
+
 /** The agent's preload flags. */
 export const WITH_AGENT = ['--import', '@twinkle/agent'];
 
@@ -54,7 +60,7 @@ export async function spawnApp(fixture: string, options: SpawnOptions = {}): Pro
   env.PORT ??= '0';
   const script = fixture.startsWith('/') ? fixture : FIXTURES + fixture;
   const listening = options.listening ?? /LISTENING (\d+)/;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
+  const child = spawn(APP_NODE, [...(options.nodeArgs ?? []), script], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

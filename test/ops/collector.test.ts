@@ -10,6 +10,7 @@ const CONFIG = opsPath('collector/config.yaml');
 const DEBUG_OVERLAY = opsPath('collector/config.debug.yaml');
 const FIRST_TIER = opsPath('collector/config.first-tier.yaml');
 const FIRST_TIER_DNS = opsPath('collector/config.first-tier.dns.yaml');
+const LOGS_FILE_OVERLAY = opsPath('collector/config.logs-file.yaml');
 const binaries = findGoBinaries();
 
 /** The collector's config after its own parsing and env expansion, as JSON. */
@@ -62,7 +63,7 @@ describe('the built Twinkle collector (otel-collector/scripts/build-binaries.sh)
   const scratch = mkdtempSync(join(tmpdir(), 'twinkle-collector-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it.each([[[CONFIG]], [[CONFIG, DEBUG_OVERLAY]], [[FIRST_TIER]], [[FIRST_TIER_DNS]]])('validates %j', async (configs) => {
+  it.each([[[CONFIG]], [[CONFIG, DEBUG_OVERLAY]], [[CONFIG, LOGS_FILE_OVERLAY]], [[FIRST_TIER]], [[FIRST_TIER_DNS]]])('validates %j', async (configs) => {
     const result = await run(collector, ['validate', ...configs.flatMap((c) => ['--config', c])]);
     expect(result.code, result.stderr).toBe(0);
   });
@@ -75,14 +76,21 @@ describe('the built Twinkle collector (otel-collector/scripts/build-binaries.sh)
     expect(result.stderr).toContain('zipkin');
   });
 
-  it('sends traces to Jaeger only, unless the debug overlay is given', async () => {
+  it('sends traces to Jaeger and logs to Loki only, unless an overlay is given', async () => {
     const plain = await printConfig(collector, [CONFIG]);
     expect(plain.service.pipelines).toEqual({
       traces: { receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling', 'batch'], exporters: ['otlp_grpc/jaeger'] },
+      logs: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp_http/loki'] },
     });
     expect(plain.exporters['otlp_grpc/jaeger']?.endpoint).toBe('jaeger:4317');
+    expect(plain.exporters['otlp_http/loki']?.endpoint).toBe('http://loki:3100/otlp');
     const debug = await printConfig(collector, [CONFIG, DEBUG_OVERLAY]);
     expect(debug.service.pipelines.traces?.exporters).toEqual(['otlp_grpc/jaeger', 'debug']);
+    expect(debug.service.pipelines.logs?.exporters).toEqual(['otlp_http/loki', 'debug']);
+    const file = await printConfig(collector, [CONFIG, LOGS_FILE_OVERLAY], { COLLECTOR_LOGS_FILE: '/tmp/x.jsonl' });
+    expect(file.service.pipelines.logs?.exporters).toEqual(['file/logs']);
+    expect(file.service.pipelines.traces?.exporters).toEqual(['otlp_grpc/jaeger']);
+    expect((file.exporters['file/logs'] as { path?: string }).path).toBe('/tmp/x.jsonl');
   });
 
   it('listens where the environment says, on 0.0.0.0:4317/4318 by default', async () => {
@@ -138,7 +146,7 @@ describe('the built Twinkle collector (otel-collector/scripts/build-binaries.sh)
   });
 
   it('holds exactly the components its configs use', async () => {
-    const merged = await Promise.all([printConfig(collector, [CONFIG, DEBUG_OVERLAY]), printConfig(collector, [FIRST_TIER])]);
+    const merged = await Promise.all([printConfig(collector, [CONFIG, DEBUG_OVERLAY, LOGS_FILE_OVERLAY]), printConfig(collector, [FIRST_TIER])]);
     const used = {
       receivers: Object.assign({}, ...merged.map((c) => c.receivers)),
       processors: Object.assign({}, ...merged.map((c) => c.processors)),

@@ -26,6 +26,7 @@ function parse(path: string): unknown[] {
 }
 
 interface ComposeService {
+  image?: string;
   command?: string | string[];
   environment?: Record<string, string>;
   ports?: string[];
@@ -63,7 +64,7 @@ describe('the YAML files of otel-collector/', () => {
 
     it('runs the whole stack', () => {
       expect(Object.keys(services).sort()).toEqual(
-        ['anvil', 'api', 'collector', 'facilitator', 'grafana', 'jaeger', 'npm-build', 'postgres', 'prometheus', 'redis', 'sampling-collector', 'token'].sort(),
+        ['anvil', 'api', 'collector', 'facilitator', 'grafana', 'jaeger', 'loki', 'npm-build', 'postgres', 'prometheus', 'redis', 'sampling-collector', 'token'].sort(),
       );
     });
 
@@ -94,9 +95,20 @@ describe('the YAML files of otel-collector/', () => {
     ])('starts %s under the agent, sending OTLP to the collector', (service, name, workspace, port) => {
       const s = services[service];
       expect(s?.command).toBe(`npm start -w ${workspace}`);
-      expect(s?.environment).toMatchObject({ OTEL_SERVICE_NAME: name, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', HOST: '0.0.0.0', PORT: port });
+      expect(s?.environment).toMatchObject({
+        OTEL_SERVICE_NAME: name,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        HOST: '0.0.0.0',
+        PORT: port,
+      });
       expect(s?.ports).toEqual([`${port}:${port}`]);
       expect(s?.volumes).toContain('..:/app');
+    });
+
+    it("sends the collector's logs pipeline to Loki's OTLP endpoint", () => {
+      expect(services.collector?.environment?.COLLECTOR_LOKI_OTLP_ENDPOINT).toBe('http://loki:3100/otlp');
+      expect(services.loki?.image).toMatch(/^grafana\/loki:3\./);
     });
 
     it("reaches the collector as collector and as the contract's otel-collector", () => {
@@ -118,13 +130,14 @@ describe('the YAML files of otel-collector/', () => {
     });
   });
 
-  it('provisions Prometheus (the default) and Jaeger as Grafana data sources', () => {
+  it('provisions Prometheus (the default), Jaeger and Loki as Grafana data sources', () => {
     const [provisioning] = parse(opsPath('grafana/provisioning/datasources/datasources.yml')) as [
       { datasources: { type: string; url: string; isDefault?: boolean }[] },
     ];
     expect(provisioning?.datasources.map((d) => [d.type, d.url, d.isDefault ?? false])).toEqual([
       ['prometheus', 'http://prometheus:9090', true],
       ['jaeger', 'http://jaeger:16686', false],
+      ['loki', 'http://loki:3100', false],
     ]);
     // An exemplar's trace_id opens the trace in the Jaeger data source.
     const [full] = parse(opsPath('grafana/provisioning/datasources/datasources.yml')) as [
