@@ -137,11 +137,16 @@ describe('the built Twinkle collector (otel-collector/scripts/build-binaries.sh)
     expect(lb.protocol.otlp.sending_queue).toMatchObject({ queue_size: 5000, block_on_overflow: false });
     expect(lb.protocol.otlp.retry_on_failure.enabled).toBe(true);
     expect(lb.resolver.static).toEqual({ hostnames: ['10.0.0.1:4317', '10.0.0.2:4317'] });
-    expect(staticTier.service.pipelines).toEqual({ traces: { receivers: ['otlp'], processors: ['memory_limiter'], exporters: ['load_balancing'] } });
+    expect(staticTier.service.pipelines).toEqual({
+      traces: { receivers: ['otlp'], processors: ['memory_limiter'], exporters: ['load_balancing'] },
+      // Logs need no trace-wide decision: from the first tier straight to Loki.
+      logs: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp_http/loki'] },
+    });
+    expect(staticTier.exporters['otlp_http/loki']?.endpoint).toBe('http://loki:3100/otlp');
     const dnsTier = await printConfig(collector, [FIRST_TIER_DNS]);
     const dnsLb = dnsTier.exporters.load_balancing as typeof lb;
     expect(dnsLb.resolver.dns).toMatchObject({ hostname: 'otel-collector-sampling', port: '4317' });
-    const withoutResolver = (c: ResolvedConfig) => JSON.stringify({ ...c, exporters: { load_balancing: { ...(c.exporters.load_balancing as object), resolver: null } } });
+    const withoutResolver = (c: ResolvedConfig) => JSON.stringify({ ...c, exporters: { ...c.exporters, load_balancing: { ...(c.exporters.load_balancing as object), resolver: null } } });
     expect(withoutResolver(dnsTier)).toBe(withoutResolver(await printConfig(collector, [FIRST_TIER])));
   });
 
