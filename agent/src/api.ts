@@ -177,7 +177,7 @@ export function getRequestId(): string | undefined {
 }
 
 /**
- * Reports an error to Sentry with context, as the monitoring contract (docs/monitoring.md) shows; the context is
+ * Reports an error to Sentry with context, as docs/monitoring.md shows; the context is
  * scrubbed like everything the agent sends, and the event carries the trace id and the
  * request id of the request it happened in. Without `SENTRY_DSN` (or without the
  * agent) it does nothing. Never throws. Returns the event id when one was sent.

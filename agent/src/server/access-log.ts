@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { requestPath } from './request-path.js';
 import type { ServerRequestState } from './request-state.js';
 
-/** The message of every access-log line (as the monitoring contract (docs/monitoring.md) shows it). */
+/** The message of every access-log line (as docs/monitoring.md shows it). */
 export const ACCESS_LOG_MESSAGE = 'Request completed';
 
 /** pino's number for `info`. */

@@ -1,10 +1,10 @@
 /**
- * The PromQL of the monitoring contract (docs/monitoring.md) the operations kit implements, as it writes it: the panels
- * of its "Grafana Dashboards" section (by heading) and the expressions of its alert
- * rules. The dashboards and rules must run exactly these.
+ * The PromQL of the monitoring contract the operations kit implements (docs/monitoring.md,
+ * its "Dashboards", "Alert rules" and "Scrape configuration" sections): the panels by title
+ * and the alerts' expressions. The dashboards and rules must run exactly these.
  */
 
-/** "API Dashboard": panel title -> query. */
+/** The API dashboard: panel title -> query. */
 export const CONTRACT_API_PANELS: Record<string, string> = {
   'Request Rate': `sum(rate(http_requests_total{job="twinkle-api"}[5m])) by (route)`,
   'Error Rate': `sum(rate(http_requests_total{job="twinkle-api",status_code=~"5.."}[5m])) /
@@ -15,7 +15,7 @@ sum(rate(http_requests_total{job="twinkle-api"}[5m])) * 100`,
   'Requests by Status Code': `sum(rate(http_requests_total{job="twinkle-api"}[5m])) by (status_code)`,
 };
 
-/** "Facilitator Dashboard": panel title -> query. */
+/** The Facilitator dashboard: panel title -> query. */
 export const CONTRACT_FACILITATOR_PANELS: Record<string, string> = {
   'Settlement Success Rate': `sum(rate(twinkle_settlements_total{status="success"}[5m])) /
 sum(rate(twinkle_settlements_total[5m])) * 100`,
@@ -25,7 +25,7 @@ sum(rate(twinkle_settlements_total[5m])) * 100`,
   'Settlements by Type': `sum(rate(twinkle_settlements_total[5m])) by (type)`,
 };
 
-/** "Alerting Rules" and "Rate Limiting Monitoring": alert -> expression. */
+/** The alert rules, HighRateLimitHits included: alert -> expression. */
 export const CONTRACT_ALERTS: Record<string, string> = {
   HighErrorRate: `sum(rate(http_requests_total{status_code=~"5.."}[5m])) /
 sum(rate(http_requests_total[5m])) > 0.05`,
@@ -42,7 +42,7 @@ export function compactPromql(expr: string): string {
   return expr.replace(/\s+/g, '');
 }
 
-/** "Scrape Configuration": the contract's `scrape_configs`, verbatim. */
+/** The contract's `scrape_configs`, verbatim. */
 export const CONTRACT_SCRAPE_CONFIGS = `scrape_configs:
   - job_name: 'twinkle-api'
     static_configs:
