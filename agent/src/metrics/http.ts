@@ -26,7 +26,13 @@ import { HistogramPoint } from './histogram-point.js';
 const METHOD_INDEX: ReadonlyMap<string, number> = new Map(HTTP_METHODS.map((m, i) => [m, i]));
 const METHOD_SLOTS = HTTP_METHODS.length + 1;
 const BOUNDARIES: readonly number[] = [...METRIC_HTTP_REQUEST_DURATION.buckets];
-/** sdk-metrics' default cardinality limit per metric: the 2000th label set and later share one overflow series. */
+/**
+ * The default cardinality limit of the OpenTelemetry metrics specification (and
+ * sdk-metrics): at most 2000 series per metric, the last of them the overflow series
+ * that label sets past the first 1999 share. Cumulative: the first 1999 label sets ever
+ * recorded keep their series for the life of the process. Delta: each collection starts
+ * afresh, the limit counting the label sets recorded since the last one.
+ */
 const CARDINALITY_LIMIT = 2000;
 const OVERFLOW_ATTRIBUTES: Attributes = { 'otel.metric.overflow': true };
 
@@ -76,6 +82,12 @@ export function createHttpServerMetrics(
   /** Label sets in the order of their first value since the last collection (a delta's order). */
   let recent: Series[] = [];
   let overflow: Series | undefined;
+  /** Series other than the overflow one: ever made, and recorded since the last collection. */
+  let regular = 0;
+  let recentRegular = 0;
+  /** Whether a label set without a series of its own goes to the overflow series (checked only near the limit). */
+  const isFull = (): boolean =>
+    regular >= CARDINALITY_LIMIT - 1 && (recentRegular >= CARDINALITY_LIMIT - 1 || temporality() !== AggregationTemporality.DELTA);
   let lastCollection: HrTime | undefined;
   /** The series of each data point's attributes object (the same object), for the exemplars of a scrape. */
   const byAttributes = new Map<Attributes, Series>();
@@ -98,13 +110,17 @@ export function createHttpServerMetrics(
     const key = statusCode * METHOD_SLOTS + slot;
     let series = routes.get(key);
     if (series === undefined) {
-      if (all.length >= CARDINALITY_LIMIT - 1) return (overflow ??= newSeries(OVERFLOW_ATTRIBUTES));
+      if (isFull()) return (overflow ??= newSeries(OVERFLOW_ATTRIBUTES));
       series = newSeries({
         [LABEL_METHOD]: slot < HTTP_METHODS.length ? method : METHOD_OTHER,
         [LABEL_ROUTE]: route,
         [LABEL_STATUS_CODE]: String(statusCode),
       });
+      regular++;
       routes.set(key, series);
+    } else if (series.point.pendingCount === 0 && recentRegular >= CARDINALITY_LIMIT - 1 && temporality() === AggregationTemporality.DELTA) {
+      // A delta collection already holds as many label sets as the limit allows.
+      return (overflow ??= newSeries(OVERFLOW_ATTRIBUTES));
     }
     return series;
   };
@@ -150,6 +166,7 @@ export function createHttpServerMetrics(
     }
     for (const series of recent) series.point.mergePending();
     recent = [];
+    recentRegular = 0;
     lastCollection = now;
     if (histogramPoints.length === 0) return [];
     return [
@@ -172,7 +189,10 @@ export function createHttpServerMetrics(
   return {
     record(method, route, statusCode, seconds, span) {
       const series = seriesFor(method, route, statusCode);
-      if (series.point.pendingCount === 0 && seconds >= 0) recent.push(series);
+      if (series.point.pendingCount === 0 && seconds >= 0) {
+        recent.push(series);
+        if (series !== overflow) recentRegular++;
+      }
       const now = Date.now();
       const bucket = series.point.record(seconds, now);
       if (series.exemplars !== undefined && bucket >= 0) series.exemplars.offer(bucket, seconds, now, span);

@@ -135,12 +135,65 @@ describe('createHttpServerMetrics', () => {
     }
   });
 
-  it('puts label sets past the cardinality limit into one overflow series, as the SDK does', async () => {
+  /** The histogram's data points of one collection, by route (the overflow series under "overflow"). */
+  async function collectCounts(reader: MetricReader): Promise<Map<string, number>> {
+    const [histogram] = metricsOf((await reader.collect()).resourceMetrics);
+    return new Map(
+      (histogram?.dataPoints ?? []).map((p) => [
+        p.attributes['otel.metric.overflow'] === true ? 'overflow' : String(p.attributes[LABEL_ROUTE]),
+        (p.value as Histogram).count,
+      ]),
+    );
+  }
+
+  it('cumulative: keeps every label set seen before the limit for good, and puts only new ones in the one overflow series', async () => {
     const ours = ourMetrics(AggregationTemporality.CUMULATIVE);
-    for (let i = 0; i < 2100; i++) ours.record('GET', `/r${i}`, 200, 0.01);
-    const [histogram] = metricsOf((await ours.reader.collect()).resourceMetrics);
-    expect(histogram.dataPoints).toHaveLength(2000);
-    const overflow = histogram.dataPoints.find((p) => p.attributes['otel.metric.overflow'] === true);
-    expect((overflow?.value as Histogram).count).toBe(101);
+    for (let i = 0; i < 1500; i++) ours.record('GET', `/a${i}`, 200, 0.01);
+    const first = await collectCounts(ours.reader);
+    expect(first.size).toBe(1500);
+    expect(first.has('overflow')).toBe(false);
+    // After a collection: the 1500 again, and 1500 new label sets, of which 499 still fit.
+    for (let i = 0; i < 1500; i++) ours.record('GET', `/a${i}`, 200, 0.01);
+    for (let i = 0; i < 1500; i++) ours.record('GET', `/b${i}`, 200, 0.01);
+    const second = await collectCounts(ours.reader);
+    expect(second.size).toBe(2000);
+    expect(second.get('/a0')).toBe(2);
+    expect(second.get('/a1499')).toBe(2);
+    expect(second.get('/b498')).toBe(1);
+    expect(second.has('/b499')).toBe(false);
+    expect(second.get('overflow')).toBe(1001);
+    // And after another: nothing new gets a series of its own, the seen ones keep theirs.
+    ours.record('GET', '/c0', 200, 0.01);
+    ours.record('GET', '/b0', 200, 0.01);
+    const third = await collectCounts(ours.reader);
+    expect(third.size).toBe(2000);
+    expect(third.get('/b0')).toBe(2);
+    expect(third.get('overflow')).toBe(1002);
+  });
+
+  it('delta: starts each collection afresh, the limit counting the label sets of that collection, as the SDK does', async () => {
+    const sdk = sdkMetrics(AggregationTemporality.DELTA);
+    const ours = ourMetrics(AggregationTemporality.DELTA);
+    const both = (route: string) => {
+      sdk.record('GET', route, 200, 0.01);
+      ours.record('GET', route, 200, 0.01);
+    };
+    for (let i = 0; i < 1500; i++) both(`/a${i}`);
+    const first = await collectCounts(ours.reader);
+    expect(first.size).toBe(1500);
+    expect(first).toEqual(await collectCounts(sdk.reader));
+    // 1500 new label sets after a collection: all fit, though 3000 were seen in all.
+    for (let i = 0; i < 1500; i++) both(`/b${i}`);
+    const second = await collectCounts(ours.reader);
+    expect(second.size).toBe(1500);
+    expect(second.has('overflow')).toBe(false);
+    expect(second).toEqual(await collectCounts(sdk.reader));
+    // 2100 in one collection, old and new: 1999 series and the overflow one.
+    for (let i = 0; i < 1000; i++) both(`/a${i}`);
+    for (let i = 0; i < 1100; i++) both(`/c${i}`);
+    const third = await collectCounts(ours.reader);
+    expect(third.size).toBe(2000);
+    expect(third.get('overflow')).toBe(101);
+    expect(third).toEqual(await collectCounts(sdk.reader));
   });
 });
