@@ -15,6 +15,8 @@ type Utf8Buffer = Buffer & {
 };
 
 const TWO_32 = 4294967296;
+/** A trace or span id as OpenTelemetry writes them. */
+const HEX_ID = /^(?:[0-9a-fA-F]{16}){1,2}$/;
 
 /** How many bytes the varint of a non-negative length takes. */
 function lengthSize(v: number): number {
@@ -130,8 +132,14 @@ export class ProtoWriter {
     this.pos += 8;
   }
 
-  /** A length-delimited UTF-8 string. */
-  string(text: string): void {
+  /**
+   * A length-delimited UTF-8 string. What is not a string (a span named 42, a scope
+   * version 5) is written as OpenTelemetry's serializer writes it: empty (its
+   * `writeString` reads the length of a number or a plain object as 0).
+   */
+  string(value: string): void {
+    const v: unknown = value;
+    const text: string = typeof v === 'string' ? v : v instanceof String ? v.valueOf() : '';
     const length = text.length;
     if (length < 128) {
       // Most strings are short ASCII: copy the char codes behind a one-byte length.
@@ -165,15 +173,22 @@ export class ProtoWriter {
     this.pos += value.length;
   }
 
-  /** A hex id (trace or span id) as length-delimited bytes, read as OpenTelemetry's `hexToBinary` reads it. */
-  hexBytes(hex: string): void {
+  /**
+   * A hex id (trace or span id) as length-delimited bytes, read as OpenTelemetry's
+   * `hexToBinary` reads it, whatever it holds: a pair of hex digits is its byte, any other
+   * character takes that function's arithmetic on its char code (kept to 8 bits), an odd
+   * last character is left out, and what is not a string is no bytes.
+   */
+  hexBytes(id: string): void {
+    const hex = typeof id === 'string' ? id : '';
     const n = hex.length >>> 1;
     this.varint(n);
     this.ensure(n);
     const buf = this.buf;
-    // Node's hex decoder agrees with OpenTelemetry's wherever the id is hex (it stops at
-    // the first pair that is not); anything else takes OpenTelemetry's arithmetic.
-    if (buf.hexWrite(hex, this.pos, n) === n && (hex.length & 1) === 0) {
+    // Node's hex decoder reads a character beyond Latin-1 by its low byte ("ı", U+0131,
+    // as "1"): only an id of ASCII hex digits takes it.
+    if ((n === 16 || n === 8) && (hex.length & 1) === 0 && HEX_ID.test(hex)) {
+      buf.hexWrite(hex, this.pos, n);
       this.pos += n;
       return;
     }

@@ -2,8 +2,13 @@
  * An OTLP `ExportTraceServiceRequest` built span by span: each span is encoded into
  * the buffer of its resource and instrumentation scope the moment it ends, so finished
  * spans are bytes rather than objects waiting in a queue, and sending a batch is one
- * copy of those bytes behind the resource and scope headers. Spans keep OpenTelemetry's
- * grouping and order: by resource, then scope, in the order first seen.
+ * copy of those bytes behind the resource and scope headers. A batch is laid out as
+ * OpenTelemetry's serializer lays out the same spans: by resource, then by scope, each
+ * in the order of its first span in the batch. Everything a span brings (its name,
+ * events, links, its scope's name and version) is encoded when the span is added, so a
+ * value that cannot be encoded costs that span alone, never a batch. The resource (the
+ * agent's own, whose host id may still be being read when the first span ends) is
+ * encoded when the batch leaves.
  */
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -11,14 +16,32 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { encodeResource, encodeSchemaUrl, encodeScope, encodeSpan } from './encode-span.js';
 import { ProtoWriter } from './proto-writer.js';
 
-type ScopeGroups = Map<InstrumentationScope, ProtoWriter>;
+/** A scope's encoded header and trailer, and the spans of the batch being built. */
+interface ScopeGroup {
+  /** `ScopeSpans.scope` (field 1), encoded once. */
+  readonly header: Buffer;
+  /** `ScopeSpans.schema_url` (field 3), when there is one. */
+  readonly trailer: Buffer;
+  writer: ProtoWriter;
+}
+
+/** A resource's scopes, and those with spans in the batch being built, in the order of their first span. */
+interface ResourceGroup {
+  readonly resource: Resource;
+  readonly scopes: Map<InstrumentationScope, ScopeGroup>;
+  inBatch: ScopeGroup[];
+}
+
+const EMPTY_RESOURCE = { attributes: {} } as Resource;
 
 /** A scope's buffer that grew past this for one batch (a span with huge attributes) is not kept. */
 const MAX_KEPT_BUFFER = 1024 * 1024;
 
 /** Encoded spans waiting for their batch to be sent. */
 export class TraceRequest {
-  private readonly resources = new Map<Resource, ScopeGroups>();
+  private readonly resources = new Map<Resource, ResourceGroup>();
+  /** Resources with spans in the batch being built, in the order of their first span. */
+  private batch: ResourceGroup[] = [];
   private spanCount = 0;
   private byteCount = 0;
 
@@ -33,26 +56,31 @@ export class TraceRequest {
   }
 
   /**
-   * Encodes one span. If encoding throws, nothing of the span stays behind and the
-   * error is rethrown; the spans before it are intact.
+   * Encodes one span. If anything of it cannot be encoded, nothing of the span stays
+   * behind and the error is rethrown; the spans before it are intact.
    */
   add(span: ReadableSpan): void {
-    let scopes = this.resources.get(span.resource);
-    if (scopes === undefined) {
-      scopes = new Map();
-      this.resources.set(span.resource, scopes);
+    let resource = this.resources.get(span.resource);
+    if (resource === undefined) {
+      resource = { resource: span.resource, scopes: new Map(), inBatch: [] };
+      this.resources.set(span.resource, resource);
     }
-    let writer = scopes.get(span.instrumentationScope);
-    if (writer === undefined) {
-      writer = new ProtoWriter();
-      scopes.set(span.instrumentationScope, writer);
+    let scope = resource.scopes.get(span.instrumentationScope);
+    if (scope === undefined) {
+      scope = encodeScopeGroup(span.instrumentationScope);
+      resource.scopes.set(span.instrumentationScope, scope);
     }
+    const writer = scope.writer;
     const mark = writer.pos;
     try {
       encodeSpan(writer, span);
     } catch (err) {
       writer.pos = mark;
       throw err;
+    }
+    if (mark === 0) {
+      if (resource.inBatch.length === 0) this.batch.push(resource);
+      resource.inBatch.push(scope);
     }
     this.spanCount++;
     this.byteCount += writer.pos - mark;
@@ -66,36 +94,52 @@ export class TraceRequest {
   take(): Uint8Array | undefined {
     if (this.spanCount === 0) return undefined;
     const out = new ProtoWriter(this.byteCount + 4096);
-    for (const [resource, scopes] of this.resources) {
-      let any = false;
-      for (const w of scopes.values()) any ||= w.pos > 0;
-      if (!any) continue;
+    for (const resource of this.batch) {
       out.tag(1, 2);
       const resourceSpans = out.begin(3);
-      encodeResource(out, resource);
-      for (const [scope, w] of scopes) {
-        if (w.pos === 0) continue;
+      const mark = out.pos;
+      try {
+        encodeResource(out, resource.resource);
+      } catch {
+        // A resource is made of strings and numbers; should one not encode, the spans still go.
+        out.pos = mark;
+        encodeResource(out, EMPTY_RESOURCE);
+      }
+      for (const scope of resource.inBatch) {
         out.tag(2, 2);
         const scopeSpans = out.begin(3);
-        encodeScope(out, scope);
-        out.raw(w.buf, 0, w.pos);
-        encodeSchemaUrl(out, scope.schemaUrl, 3);
+        out.raw(scope.header, 0, scope.header.length);
+        out.raw(scope.writer.buf, 0, scope.writer.pos);
+        out.raw(scope.trailer, 0, scope.trailer.length);
         out.end(scopeSpans, 3);
-        w.pos = 0;
-        if (w.buf.length > MAX_KEPT_BUFFER) scopes.set(scope, new ProtoWriter());
       }
-      encodeSchemaUrl(out, resource.schemaUrl, 3);
+      encodeSchemaUrl(out, resource.resource.schemaUrl, 3);
       out.end(resourceSpans, 3);
     }
-    this.spanCount = 0;
-    this.byteCount = 0;
+    this.clear();
     return out.buf.subarray(0, out.pos);
   }
 
   /** Forgets what was encoded and not taken. */
   clear(): void {
-    for (const scopes of this.resources.values()) for (const w of scopes.values()) w.pos = 0;
+    for (const resource of this.batch) {
+      for (const scope of resource.inBatch) {
+        scope.writer.pos = 0;
+        if (scope.writer.buf.length > MAX_KEPT_BUFFER) scope.writer = new ProtoWriter();
+      }
+      resource.inBatch = [];
+    }
+    this.batch = [];
     this.spanCount = 0;
     this.byteCount = 0;
   }
+}
+
+/** A scope's header and trailer; throws when the scope cannot be encoded. */
+function encodeScopeGroup(scope: InstrumentationScope): ScopeGroup {
+  const header = new ProtoWriter(256);
+  encodeScope(header, scope);
+  const trailer = new ProtoWriter(64);
+  encodeSchemaUrl(trailer, scope.schemaUrl, 3);
+  return { header: header.copy(), trailer: trailer.copy(), writer: new ProtoWriter() };
 }

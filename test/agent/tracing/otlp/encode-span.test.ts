@@ -176,4 +176,103 @@ describe('the OTLP protobuf span encoder', () => {
     expect(request.spans).toBe(2);
     expect(decodeExportRequest(request.take()!)).toEqual(decodeExportRequest(ProtobufTraceSerializer.serializeRequest([spans[0], spans[2]])!));
   });
+
+  it('writes the order of resources and scopes OpenTelemetry writes for each batch, whatever earlier batches held', () => {
+    const sink = capture();
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 's' }), spanProcessors: [sink] });
+    const a = provider.getTracer('a');
+    const b = provider.getTracer('b');
+    const c = provider.getTracer('c');
+    for (const tracer of [a, b, c, a]) tracer.startSpan('first batch').end();
+    for (const tracer of [c, b, a, c]) tracer.startSpan('second batch').end();
+    const request = new TraceRequest();
+    const batches = [sink.spans.slice(0, 4), sink.spans.slice(4)];
+    for (const batch of batches) {
+      for (const span of batch) request.add(span);
+      expect(Buffer.from(request.take()!).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(batch)!))).toBe(true);
+    }
+  });
+
+  it('writes scopes, names and ids that are not what their types say as OpenTelemetry writes them, and loses no other span', () => {
+    const sink = capture();
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 's' }), spanProcessors: [sink] });
+    const untyped = provider as unknown as { getTracer(name: unknown, version?: unknown): ReturnType<TracerProvider['getTracer']> };
+    const remote = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true };
+    provider.getTracer('plain', '1.0.0').startSpan('before').end();
+    untyped.getTracer('lib', 5).startSpan('from a tracer whose version is a number').end();
+    untyped.getTracer(7).startSpan('from a tracer whose name is a number').end();
+    const tracer = provider.getTracer('plain', '1.0.0');
+    tracer.startSpan(42 as unknown as string).end();
+    tracer.startSpan(new String('a String object') as unknown as string).end();
+    const withEvent = tracer.startSpan('an event named true');
+    withEvent.addEvent(true as unknown as string);
+    withEvent.end();
+    const linked = tracer.startSpan('links with ids that are not hex', {
+      links: [
+        { context: { ...remote, traceId: 'zz'.repeat(16), spanId: 'ıı'.repeat(8) } },
+        { context: { ...remote, traceId: 'é0'.repeat(16), spanId: 'b7ad6b716920333' } },
+        { context: { ...remote, traceId: 42 as unknown as string, spanId: 'B7AD6B7169203331' } },
+      ],
+    });
+    linked.end();
+    tracer.startSpan('after').end();
+    const spans = [...sink.spans];
+    // The SDK drops a status message that is not a string; a span of another SDK (or a processor) may still carry one.
+    const odd = Object.create(spans[2]) as ReadableSpan;
+    Object.defineProperty(odd, 'status', { value: { code: SpanStatusCode.ERROR, message: {} } });
+    spans.push(odd);
+
+    const theirs = ProtobufTraceSerializer.serializeRequest(spans)!;
+    const mine = ours(spans);
+    expect(decodeExportRequest(mine)).toEqual(decodeExportRequest(theirs));
+    expect(Buffer.from(mine).equals(Buffer.from(theirs))).toBe(true);
+    const tree = decodeExportRequest(mine) as { resourceSpans: Array<{ scopeSpans: Array<{ scope: Record<string, unknown>; spans: Array<Record<string, unknown>> }> }> };
+    const scopes = tree.resourceSpans[0].scopeSpans;
+    expect(scopes.map((s) => s.scope)).toEqual([
+      { name: 'plain', version: '1.0.0', attributes: [] },
+      { name: 'lib', version: '', attributes: [] },
+      { name: '', attributes: [] },
+    ]);
+    expect(scopes.flatMap((s) => s.spans).map((s) => s.name)).toEqual([
+      'before',
+      '',
+      'a String object',
+      'an event named true',
+      'links with ids that are not hex',
+      'after',
+      'from a tracer whose version is a number',
+      'from a tracer whose name is a number',
+      'from a tracer whose name is a number', // the copy with a status message that is an object
+    ]);
+  });
+
+  it('writes a scope version OpenTelemetry cannot write (an array) as empty, and drops only a span whose scope throws', () => {
+    const sink = capture();
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 's' }), spanProcessors: [sink] });
+    const untyped = provider as unknown as { getTracer(name: unknown, version?: unknown): ReturnType<TracerProvider['getTracer']> };
+    provider.getTracer('plain').startSpan('kept').end();
+    untyped.getTracer('lib', ['1', '2']).startSpan('kept, its scope version empty').end();
+    provider.getTracer('plain').startSpan('kept too').end();
+    // OpenTelemetry's serializer loses the whole batch to the array.
+    expect(() => ProtobufTraceSerializer.serializeRequest(sink.spans)).toThrow(TypeError);
+    const throwing = Object.create(sink.spans[0]) as ReadableSpan;
+    Object.defineProperty(throwing, 'instrumentationScope', {
+      value: {
+        name: 'throws',
+        get version(): string {
+          throw new Error('version getter broke');
+        },
+      },
+    });
+    const request = new TraceRequest();
+    request.add(sink.spans[0]);
+    request.add(sink.spans[1]);
+    expect(() => request.add(throwing)).toThrow('version getter broke');
+    request.add(sink.spans[2]);
+    const tree = decodeExportRequest(request.take()!) as { resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string; version?: string }; spans: Array<{ name: string }> }> }> };
+    expect(tree.resourceSpans[0].scopeSpans.map((s) => [s.scope.name, s.scope.version, s.spans.map((x) => x.name)])).toEqual([
+      ['plain', undefined, ['kept', 'kept too']],
+      ['lib', '', ['kept, its scope version empty']],
+    ]);
+  });
 });
