@@ -17,7 +17,20 @@ interface PublishedLogger {
 /** Where the agent leaves the exemplar slots of the settlement histogram, when exemplars are on. */
 const SETTLEMENT_EXEMPLARS = Symbol.for('twinkle.agent.settlementExemplars');
 
-type Globals = { [LOGGER]?: PublishedLogger; [SENTRY]?: SentryReporter; [SETTLEMENT_EXEMPLARS]?: SettlementExemplars };
+/** Where the agent keeps the settlements `@twinkle/agent/api` has started and not ended, while an agent runs. */
+const OPEN_SETTLEMENTS = Symbol.for('twinkle.agent.openSettlements');
+
+/** A settlement begun and not ended: what the agent can do with it at a natural exit. */
+export interface OpenSettlement {
+  end(status: 'pending'): void;
+}
+
+type Globals = {
+  [LOGGER]?: PublishedLogger;
+  [SENTRY]?: SentryReporter;
+  [SETTLEMENT_EXEMPLARS]?: SettlementExemplars;
+  [OPEN_SETTLEMENTS]?: Set<OpenSettlement>;
+};
 
 /**
  * Publishes the agent's logger for the API. Returns a function that tells whether a
@@ -55,4 +68,23 @@ export function publishSettlementExemplars(exemplars: SettlementExemplars): void
 /** The preloaded agent's settlement exemplar slots, if exemplars are on. */
 export function publishedSettlementExemplars(): SettlementExemplars | undefined {
   return (globalThis as Globals)[SETTLEMENT_EXEMPLARS];
+}
+
+/** Starts keeping the settlements the API begins and has not ended (for the exit flush). */
+export function publishOpenSettlements(): void {
+  (globalThis as Globals)[OPEN_SETTLEMENTS] ??= new Set();
+}
+
+/** Where the API keeps a settlement while it runs; undefined without a running agent. */
+export function openSettlements(): Set<OpenSettlement> | undefined {
+  return (globalThis as Globals)[OPEN_SETTLEMENTS];
+}
+
+/** Ends every settlement still open as pending (the process ran out of work first); returns how many. */
+export function endOpenSettlements(): number {
+  const open = openSettlements();
+  if (open === undefined || open.size === 0) return 0;
+  const ending = [...open];
+  for (const settlement of ending) settlement.end('pending');
+  return ending.length;
 }

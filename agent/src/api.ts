@@ -17,7 +17,7 @@ import {
   type SettlementType,
 } from '@twinkle/semconv';
 import type { Logger } from 'pino';
-import { publishedLogger, publishedSentry, publishedSettlementExemplars } from './agent-globals.js';
+import { openSettlements, publishedLogger, publishedSentry, publishedSettlementExemplars } from './agent-globals.js';
 import { createSettlementInstruments, type SettlementInstruments } from './metrics/settlement.js';
 import { activeRequestState } from './server/request-state.js';
 import { VERSION } from './version.js';
@@ -73,11 +73,13 @@ function beginSettlement(type: SettlementType): { timer: SettlementTimer; span: 
   } catch {
     span = undefined;
   }
+  const open = openSettlements();
   const timer: SettlementTimer = {
     type,
     end(status, error) {
       if (ended) return;
       ended = true;
+      open?.delete(timer);
       try {
         recordOutcome(type, status, (performance.now() - start) / 1000, span, error);
       } catch (err) {
@@ -85,6 +87,8 @@ function beginSettlement(type: SettlementType): { timer: SettlementTimer; span: 
       }
     },
   };
+  // The agent ends what is still open when the process runs out of work (a promise that never settles).
+  open?.add(timer);
   return { timer, span };
 }
 

@@ -25,6 +25,8 @@ export type ExemplarFilterName = 'trace_based' | 'always_off';
 export type LogsExporterName = 'otlp' | 'none';
 /** pino level names (`LOG_LEVEL`). */
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+/** Where the agent's own lines go (`TWINKLE_DIAGNOSTICS`). */
+export type DiagnosticsDestination = 'stderr' | 'stdout' | 'off';
 /** Resource detectors the agent bundles (`OTEL_NODE_RESOURCE_DETECTORS`). */
 export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process';
 
@@ -48,6 +50,10 @@ export interface AgentConfig {
   readonly metricsExporter: MetricsExporterName;
   /** Full URL metrics are posted to when `metricsExporter` is otlp. @default "http://localhost:4318/v1/metrics" */
   readonly metricsUrl: string;
+  /** `OTEL_METRIC_EXPORT_INTERVAL`: how often pushed metrics leave (otlp). @default 60000 */
+  readonly metricExportIntervalMs: number;
+  /** `OTEL_METRIC_EXPORT_TIMEOUT`: the longest one push may take (at most the interval). @default 30000 */
+  readonly metricExportTimeoutMs: number;
   /**
    * `OTEL_METRICS_EXEMPLAR_FILTER`: `trace_based` puts exemplars (trace and span ids of sampled
    * requests) on the histograms served as OpenMetrics; `always_off` serves none.
@@ -76,8 +82,19 @@ export interface AgentConfig {
   readonly resourceDetectors: readonly ResourceDetectorName[];
   /** @default "info" */
   readonly logLevel: LogLevelName;
-  /** @default "stdout" */
+  /** `LOG_DESTINATION`: where the access log and the loggers the agent hands out write. @default "stdout" */
   readonly logDestination: 'stdout' | 'stderr';
+  /**
+   * `TWINKLE_DIAGNOSTICS`: where the agent's own lines go (its start line, warnings,
+   * errors): stderr, stdout, or nowhere. @default "stderr" (a host's stdout stays its own)
+   */
+  readonly diagnostics: DiagnosticsDestination;
+  /**
+   * `TWINKLE_EXIT_FLUSH_TIMEOUT_MS`: the longest the agent holds a process that ran out of
+   * work (`beforeExit`) to send its spans, log records, events and pushed metrics.
+   * @default 2000
+   */
+  readonly exitFlushTimeoutMs: number;
   /** Sentry, when `SENTRY_DSN` holds a valid DSN. @default undefined */
   readonly sentry: SentryConfig | undefined;
   /** Node's `--unhandled-rejections` mode (from the flags or NODE_OPTIONS). @default "throw" */
@@ -125,6 +142,8 @@ const DEFAULT_OTLP_BASE = 'http://localhost:4318';
 const EXEMPLAR_FILTERS = ['trace_based', 'always_off'] as const;
 /** The monitoring contract's scrape interval: one exemplar per bucket per scrape at most. */
 const DEFAULT_EXEMPLAR_INTERVAL_MS = 15_000;
+/** As dd-trace bounds its flush at a natural exit: short, so a job ends soon after its work. */
+const DEFAULT_EXIT_FLUSH_TIMEOUT_MS = 2000;
 
 /** Reads and validates the environment; never throws. */
 export function readConfig(env: Env = process.env): ConfigResult {
@@ -172,6 +191,8 @@ export function readConfig(env: Env = process.env): ConfigResult {
     samplerRatio,
     metricsExporter,
     metricsUrl,
+    metricExportIntervalMs: reader.positiveInteger('OTEL_METRIC_EXPORT_INTERVAL', 60_000),
+    metricExportTimeoutMs: reader.positiveInteger('OTEL_METRIC_EXPORT_TIMEOUT', 30_000),
     logsExporter: reader.oneOfList('OTEL_LOGS_EXPORTER', LOGS_EXPORTERS, 'none'),
     logsProtocol,
     logsUrl,
@@ -183,6 +204,8 @@ export function readConfig(env: Env = process.env): ConfigResult {
     resourceDetectors: reader.detectors('OTEL_NODE_RESOURCE_DETECTORS'),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logDestination: reader.oneOf('LOG_DESTINATION', ['stdout', 'stderr'] as const, 'stdout'),
+    diagnostics: reader.oneOf('TWINKLE_DIAGNOSTICS', ['stderr', 'stdout', 'off'] as const, 'stderr'),
+    exitFlushTimeoutMs: reader.positiveInteger('TWINKLE_EXIT_FLUSH_TIMEOUT_MS', DEFAULT_EXIT_FLUSH_TIMEOUT_MS),
     sentry: reader.sentry(),
     unhandledRejections: unhandledRejectionsMode([...process.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]),
   };

@@ -1,11 +1,12 @@
 /**
  * The agent's own one-line-per-problem logger. Lines are pino-shaped JSON (numeric
- * level, time, pid, hostname, service, msg) on the log destination, so they sit in
- * the same stream as the service's logs. OpenTelemetry's `diag` is bridged in, with
- * repeated messages (an exporter failing every batch) written once.
+ * level, time, pid, hostname, service, msg) on the diagnostics stream (stderr by
+ * default; `TWINKLE_DIAGNOSTICS`). OpenTelemetry's `diag` is bridged in, with repeated
+ * messages (an exporter failing every batch) written once.
  */
 import { hostname } from 'node:os';
 import type { AgentConfig, LogLevelName } from './config.js';
+import { lineSink, type LineSink } from './output/line-sink.js';
 
 /** pino's numeric levels. */
 export const LEVELS: Record<LogLevelName, number> = {
@@ -33,28 +34,40 @@ export interface AgentDiag {
   pipe(listener: (line: string) => void): void;
 }
 
-/** Creates the agent's logger for a configuration. */
-export function createDiag(config: Pick<AgentConfig, 'logLevel' | 'logDestination' | 'serviceName'>): AgentDiag {
+/**
+ * Creates the agent's logger for a configuration. Its lines go to the diagnostics stream
+ * (`TWINKLE_DIAGNOSTICS`: stderr unless set otherwise, so a host's stdout stays its own),
+ * written at once. A stream the agent writes to that fails (a closed pipe, a full disk)
+ * is said once: on the diagnostics stream, or, when that is the one that failed, on the
+ * log destination if the agent already writes lines there.
+ */
+export function createDiag(config: Pick<AgentConfig, 'logLevel' | 'diagnostics' | 'logDestination' | 'serviceName'>): AgentDiag {
   const threshold = LEVELS[config.logLevel];
-  const stream = config.logDestination === 'stderr' ? process.stderr : process.stdout;
-  const prefix = `{"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"service":${JSON.stringify(
+  const sink = config.diagnostics === 'off' ? undefined : lineSink(config.diagnostics);
+  const logSink = lineSink(config.logDestination);
+  const prefix = `"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"service":${JSON.stringify(
     config.serviceName,
   )},"name":"${LOGGER_NAME}"`;
   const seen = new Set<string>();
-  let broken = false;
   let listener: ((line: string) => void) | undefined;
 
-  const write = (level: number, msg: string): void => {
-    if (level < threshold || broken) return;
-    const line = `{"level":${level},"time":${Date.now()},${prefix.slice(1)},"msg":${JSON.stringify(msg)}}\n`;
+  const format = (level: number, msg: string): string => `{"level":${level},"time":${Date.now()},${prefix},"msg":${JSON.stringify(msg)}}\n`;
+  const write = (level: number, msg: string, to: LineSink | undefined = sink): void => {
+    if (level < threshold) return;
+    const line = format(level, msg);
+    to?.writeNow(line);
     try {
-      stream.write(line);
+      listener?.(line);
     } catch {
-      // A closed stdout (EPIPE) must not take the host down: stop writing.
-      broken = true;
+      // the listener (OTLP logs) must not fail the caller
     }
-    listener?.(line);
   };
+  for (const failing of new Set([sink, logSink])) {
+    failing?.onFailure((reason) => {
+      const other = failing === sink ? (logSink !== sink && logSink.used ? logSink : undefined) : sink;
+      write(LEVELS.warn, reason, other);
+    });
+  }
 
   return {
     debug: (msg) => write(LEVELS.debug, msg),

@@ -1,7 +1,8 @@
 /**
  * The agent's pino loggers: the one services get from `@twinkle/agent/api`, and the
- * access log. Both write JSON lines to the log destination through one shared
- * asynchronous destination (so lines keep their order), at `LOG_LEVEL`. Inside a
+ * access log. Both write JSON lines to the log destination through the process's one
+ * sink for that stream (output/line-sink.ts: buffered, so a line does not cost a write
+ * system call; lines keep their order; a broken stream never hurts the host), at `LOG_LEVEL`. Inside a
  * request every line carries `reqId`, and `trace_id`/`span_id` when a span is active.
  * Secrets are scrubbed by the shared scrubber before a line is written.
  */
@@ -11,6 +12,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AgentConfig } from './config.js';
 import { LEVELS } from './diag.js';
 import { scrubString, scrubValue } from './scrub.js';
+import { lineSink } from './output/line-sink.js';
 import { createAccessLog, type AccessLog } from './server/access-log.js';
 import { activeRequestState } from './server/request-state.js';
 
@@ -44,7 +46,7 @@ export function createLoggers(
   config: Pick<AgentConfig, 'logLevel' | 'logDestination' | 'serviceName'>,
   onLine?: (line: string) => void,
 ): AgentLoggers {
-  const written = createDestination(config.logDestination);
+  const written = lineSink(config.logDestination) as DestinationStream;
   const destination = onLine === undefined ? written : tee(written, onLine);
   const base = { pid: process.pid, hostname: hostname(), service: config.serviceName };
   const logger = pino(
@@ -103,37 +105,4 @@ export function serializeErrors(object: Record<string, unknown>): Record<string,
 /** `err` as `formatters.log` left it: already serialized and scrubbed. */
 function keepSerialized(value: unknown): unknown {
   return value;
-}
-
-/** Lines are written in chunks of about this many bytes... */
-const WRITE_CHUNK = 4096;
-/** ...or after this long, whichever comes first. */
-const FLUSH_INTERVAL_MS = 100;
-
-/**
- * A buffered asynchronous destination: a write system call per log line costs more than
- * the line itself under load, so lines go out in ~4 KB chunks, and at least every
- * 100 ms at low traffic. What is still buffered is written at exit, and a closed pipe
- * (EPIPE) silences the logger instead of crashing the host.
- */
-function createDestination(where: 'stdout' | 'stderr'): DestinationStream {
-  const destination = pino.destination({ dest: where === 'stderr' ? 2 : 1, sync: false, minLength: WRITE_CHUNK });
-  destination.on('error', () => {
-    // a broken sink becomes a no-op
-  });
-  setInterval(() => {
-    try {
-      destination.flush();
-    } catch {
-      // not ready yet, or closed: the next tick or exit writes it
-    }
-  }, FLUSH_INTERVAL_MS).unref();
-  process.once('exit', () => {
-    try {
-      destination.flushSync();
-    } catch {
-      // nothing more can be done at exit
-    }
-  });
-  return destination;
 }

@@ -55,9 +55,18 @@ function isHashKey(key: string): boolean {
   return /hash$/i.test(key.replace(/[-_.\s]/g, ''));
 }
 
+/** Decisions of `isSecretKey` for the keys seen so far (keys repeat: attribute and field names), bounded. */
+const secretKeys = new Map<string, boolean>();
+const MAX_REMEMBERED_KEYS = 4096;
+
 /** Whether a key name means its value is a secret (privateKey, private_key, X-API-Key ...). */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEYS.has(key.toLowerCase().replace(/[-_.\s]/g, ''));
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEYS.has(key.toLowerCase().replace(/[-_.\s]/g, ''));
+    if (secretKeys.size < MAX_REMEMBERED_KEYS) secretKeys.set(key, secret);
+  }
+  return secret;
 }
 
 /**
@@ -146,7 +155,8 @@ function redactMnemonics(run: string): string {
 export function scrubString(text: string): string {
   // This runs on every log message and span attribute: most strings are short and hold
   // none of the shapes, so each replacement runs only behind a cheap test of its own.
-  if (text.length < 8) return text;
+  // A value typed as a string may be anything at run time (a span named 42): left as is.
+  if (typeof text !== 'string' || text.length < 8) return text;
   let out = text;
   if (out.includes('://')) out = out.replace(URL_IN_TEXT, (url) => scrubUrl(url));
   if (AUTH_TRIGGER.test(out)) out = out.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
@@ -189,7 +199,7 @@ export function scrubValue(value: unknown, options: ScrubOptions = {}): unknown 
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v)) {
         if (isSecretKey(k) && item !== undefined && item !== null) out[k] = REDACTED;
-        else if (isHashKey(k) && typeof item === 'string' && HASH_VALUE.test(item)) out[k] = item;
+        else if (typeof item === 'string' && HASH_VALUE.test(item) && isHashKey(k)) out[k] = item;
         else out[k] = walk(item, depth + 1);
       }
       return out;
@@ -200,4 +210,25 @@ export function scrubValue(value: unknown, options: ScrubOptions = {}): unknown 
     }
   };
   return walk(value, 0);
+}
+
+/**
+ * Scrubs a map of attributes in place, by the rules `scrubValue` copies an object with:
+ * a value under a secret-named key is replaced, a hash under a key ending in "hash" is
+ * kept, other strings lose their secret shapes, and nested objects and arrays are
+ * replaced by scrubbed copies. Keys in `safe` hold values safe by construction and are
+ * not looked at. For span and log-record attributes, which nothing reads before export.
+ */
+export function scrubAttributesInPlace(attributes: Record<string, unknown>, safe?: ReadonlySet<string>): void {
+  for (const key in attributes) {
+    if (safe?.has(key)) continue;
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    if (isSecretKey(key)) attributes[key] = REDACTED;
+    else if (typeof value === 'string') {
+      if (HASH_VALUE.test(value) && isHashKey(key)) continue;
+      const scrubbed = scrubString(value);
+      if (scrubbed !== value) attributes[key] = scrubbed;
+    } else if (typeof value === 'object') attributes[key] = scrubValue(value);
+  }
 }

@@ -21,6 +21,24 @@ export interface SentryReporter {
   captureServerError(state: ServerRequestState, ctx: Context, method: string, statusCode: number): void;
   /** Sends what is queued, within `timeoutMs`. */
   flush(timeoutMs: number): Promise<boolean>;
+  /** How many events have been prepared for sending so far (the exit flush sends only when more were). */
+  captured(): number;
+}
+
+/**
+ * Node's http or https for Sentry's transport, with each request's socket unref'd: an
+ * event in flight never holds a process that has finished its work (the agent's exit
+ * flush holds it, for a bounded time, while it waits).
+ */
+function unrefHttpModule(url: string): Pick<typeof import('node:http'), 'request'> {
+  const native = (url.startsWith('https:') ? require('node:https') : require('node:http')) as typeof import('node:http');
+  return {
+    request: ((options: import('node:http').RequestOptions, callback?: (res: import('node:http').IncomingMessage) => void) => {
+      const req = native.request(options, callback);
+      req.on('socket', (socket) => socket.unref());
+      return req;
+    }) as typeof import('node:http').request,
+  };
 }
 
 /** Longest string kept in an event (a 1 MB message is cut, not dropped). */
@@ -42,13 +60,14 @@ export function startSentry(config: AgentConfig, diag: AgentDiag): SentryReporte
 
   // Sentry's own requests to its ingest endpoint: no span, no traceparent.
   const untracedTransport = (options: Parameters<typeof Sentry.makeNodeTransport>[0]): Transport => {
-    const transport = Sentry.makeNodeTransport(options);
+    const transport = Sentry.makeNodeTransport({ ...options, httpModule: unrefHttpModule(options.url) });
     return {
       ...transport,
       send: (envelope: Parameters<Transport['send']>[0]) => context.with(suppressTracing(context.active()), () => transport.send(envelope)),
     };
   };
 
+  let captured = 0;
   Sentry.initWithoutDefaultIntegrations({
     dsn: config.sentry.dsn,
     environment: config.sentry.environment,
@@ -76,7 +95,10 @@ export function startSentry(config: AgentConfig, diag: AgentDiag): SentryReporte
     maxValueLength: MAX_VALUE_LENGTH,
     normalizeDepth: NORMALIZE_DEPTH,
     transport: untracedTransport,
-    beforeSend: (event) => scrubValue(event, { maxStringLength: MAX_VALUE_LENGTH }) as ErrorEvent,
+    beforeSend: (event) => {
+      captured++;
+      return scrubValue(event, { maxStringLength: MAX_VALUE_LENGTH }) as ErrorEvent;
+    },
     beforeBreadcrumb: (breadcrumb) => scrubValue(breadcrumb, { maxStringLength: MAX_VALUE_LENGTH }) as typeof breadcrumb,
   });
 
@@ -105,6 +127,7 @@ export function startSentry(config: AgentConfig, diag: AgentDiag): SentryReporte
       );
     },
     flush: (timeoutMs) => Sentry.flush(timeoutMs),
+    captured: () => captured,
   };
 }
 

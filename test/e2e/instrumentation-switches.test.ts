@@ -28,7 +28,7 @@ afterEach(async () => {
 const SERVER = 2;
 const CLIENT = 3;
 const REDIS_SCOPE = '@opentelemetry/instrumentation-redis';
-const warnings = (a: RunningApp): string[] => a.jsonLines().filter((l) => l.level === 40).map((l) => String(l.msg));
+const warnings = (a: RunningApp): string[] => a.logLines().filter((l) => l.level === 40).map((l) => String(l.msg));
 const tracingTo = (r: OtlpReceiver): Record<string, string> => ({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: r.url, REDIS_URL: TEST_REDIS_URL });
 
 /** Requests /cache/<key> and returns the spans of its trace once its server span arrived. */

@@ -83,7 +83,7 @@ describe('an app that itself defines GET /metrics', () => {
     const body = await res.text();
     expect(body).not.toContain('app metrics');
     expect(valueOf(parsePrometheusText(body), REQUESTS, { route: '/payments/:id' })).toBe(2);
-    const warnings = app.jsonLines().filter((l) => l.level === 40);
+    const warnings = app.logLines().filter((l) => l.level === 40);
     expect(warnings.map((l) => l.msg)).toEqual([
       "the app registers GET /metrics; the agent answers /metrics before the app sees it (set OTEL_EXPORTER_PROMETHEUS_PORT to serve metrics on their own port and give /metrics back to the app)",
     ]);
@@ -105,8 +105,8 @@ describe('an app that itself defines GET /metrics', () => {
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
     const again = await scrape(`http://127.0.0.1:${port}`);
     expect(valueOf(again, REQUESTS, { route: '/metrics' })).toBe(1);
-    expect(app.jsonLines().filter((l) => Number(l.level) >= 40)).toEqual([]);
-    expect(String(app.jsonLines()[0].msg)).toBe(
+    expect(app.logLines().filter((l) => Number(l.level) >= 40)).toEqual([]);
+    expect(String(app.agentLines()[0].msg)).toBe(
       `agent started: metrics http://127.0.0.1:${port}/metrics, traces none`,
     );
   });

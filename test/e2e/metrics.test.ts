@@ -176,7 +176,7 @@ describe('settlement metrics through @twinkle/agent/api', () => {
   });
 
   it('says once which settlement it could not record', () => {
-    const lines = app.jsonLines().filter((l) => String(l.msg).includes('"bogus"'));
+    const lines = app.logLines().filter((l) => String(l.msg).includes('"bogus"'));
     expect(lines).toHaveLength(1);
     expect(lines[0].level).toBe(40);
   });

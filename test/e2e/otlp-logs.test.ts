@@ -24,7 +24,7 @@ afterEach(async () => {
 const PRIVATE_KEY = 'ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 const BEARER = 'Bearer eyJhbGciOiJIUzI1NiJ9.planted-secret-token';
 const SEVERITY: Record<number, number> = { 10: 1, 20: 5, 30: 9, 40: 13, 50: 17, 60: 21 };
-const warnings = (a: RunningApp): string[] => a.jsonLines().filter((l) => l.level === 40).map((l) => String(l.msg));
+const warnings = (a: RunningApp): string[] => a.logLines().filter((l) => l.level === 40).map((l) => String(l.msg));
 
 /** What a record must hold for a stdout line: the line less what the record keeps elsewhere (time, level, ids) or the resource has (hostname, pid). */
 function expectedAttributes(line: Record<string, unknown>): Record<string, unknown> {

@@ -31,7 +31,7 @@ async function start(): Promise<RunningApp> {
 async function startAndStop(): Promise<Array<Record<string, unknown>>> {
   const a = await start();
   expect((await fetch(`${a.url}/payments/1`)).status).toBe(200);
-  const lines = a.jsonLines().filter((l) => l.name === '@twinkle/agent');
+  const lines = a.agentLines();
   await a.stop();
   app = undefined;
   return lines;

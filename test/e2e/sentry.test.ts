@@ -191,7 +191,7 @@ describe('a Sentry DSN or endpoint that is bad', () => {
     expect(await (await fetch(`${app.url}/capture`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).json()).toEqual({
       captured: false,
     });
-    const warnings = app.jsonLines().filter((l) => l.level === 40).map((l) => l.msg);
+    const warnings = app.logLines().filter((l) => l.level === 40).map((l) => l.msg);
     expect(warnings).toEqual(['SENTRY_DSN is not valid (accepted: https://<public key>@<host>/<project id>); Sentry stays off']);
   });
 

@@ -29,7 +29,7 @@ async function text(app: RunningApp, path: string): Promise<{ status: number; bo
 }
 
 function agentLines(app: RunningApp): Array<Record<string, unknown>> {
-  return app.jsonLines().filter((l) => l.name === '@twinkle/agent');
+  return app.agentLines();
 }
 
 /** A second installed copy of the agent (another node_modules), which the module cache does not dedupe. */
@@ -49,6 +49,9 @@ describe('agent start-up', () => {
     const lines = agentLines(app);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 30, pid: app.child.pid, service: 'unknown_service:node' });
+    // On stderr: the host's stdout is the host's.
+    expect(app.stderrJsonLines()).toEqual(lines);
+    expect(app.stdoutLines()).toEqual([]);
     expect(String(lines[0].msg)).toMatch(/^agent started: metrics \/metrics on the app's own port, traces none$/);
     expect(await (await fetch(app.url + '/__introspect')).json()).toEqual({ emitPatched: true, useWrapped: true });
   });

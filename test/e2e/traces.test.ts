@@ -181,8 +181,12 @@ describe.each([
     expect(app.jsonLines().some((l) => l.path === '/metrics')).toBe(false);
   });
 
-  it('writes nothing of its own to stderr while it exports (no warning from Node or a dependency)', async () => {
+  it('writes nothing to stderr while it exports but its start line (no warning from Node, a dependency or the agent)', async () => {
     await serverSpan('/payments/1');
-    for (const process_ of [app, downstream]) expect(process_.stderr().trim().split('\n')).toEqual([`LISTENING ${process_.port}`]);
+    for (const process_ of [app, downstream]) {
+      const lines = process_.stderr().trim().split('\n');
+      expect(lines.filter((l) => !l.includes('"name":"@twinkle/agent"'))).toEqual([`LISTENING ${process_.port}`]);
+      expect(process_.agentLines().map((l) => String(l.msg))).toEqual([expect.stringMatching(/^agent started: /)]);
+    }
   });
 });

@@ -15,8 +15,14 @@ export interface RunningApp {
   stdoutLines(): string[];
   /** Everything written to stderr so far. */
   stderr(): string;
-  /** stdout lines that parse as JSON objects (pino and agent log lines). */
+  /** stdout lines that parse as JSON objects (pino log lines). */
   jsonLines(): Array<Record<string, unknown>>;
+  /** stderr lines that parse as JSON objects (the agent's own lines, with TWINKLE_DIAGNOSTICS' default). */
+  stderrJsonLines(): Array<Record<string, unknown>>;
+  /** JSON lines of both streams, stdout's first: every log line, wherever it was written. */
+  logLines(): Array<Record<string, unknown>>;
+  /** The agent's own lines (`name: "@twinkle/agent"`), from either stream. */
+  agentLines(): Array<Record<string, unknown>>;
   /** Sends a signal and waits for the exit code and signal. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -97,11 +103,10 @@ export async function spawnApp(fixture: string, options: SpawnOptions = {}): Pro
     url: `http://127.0.0.1:${port}`,
     stdoutLines: () => stdout.split('\n').filter(Boolean),
     stderr: () => stderr,
-    jsonLines: () =>
-      stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    jsonLines: () => parseJsonLines(stdout),
+    stderrJsonLines: () => parseJsonLines(stderr),
+    logLines: () => [...parseJsonLines(stdout), ...parseJsonLines(stderr)],
+    agentLines: () => [...parseJsonLines(stdout), ...parseJsonLines(stderr)].filter((l) => l.name === '@twinkle/agent'),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -110,4 +115,12 @@ export async function spawnApp(fixture: string, options: SpawnOptions = {}): Pro
       return { code, signal: sig };
     },
   };
+}
+
+/** The lines of `text` that are JSON objects (a line of another kind, a stack trace say, is skipped). */
+function parseJsonLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

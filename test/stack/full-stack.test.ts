@@ -162,7 +162,7 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
       }, 20_000);
       expect((await accepted()).refused).toBe(before.refused);
       // OpenTelemetry says once that it dropped the attributes past the limit; nothing about exports.
-      expect(app.jsonLines().filter((l) => Number(l.level) >= 40).map((l) => l.msg)).toEqual(['opentelemetry: Dropping extra attributes.']);
+      expect(app.logLines().filter((l) => Number(l.level) >= 40).map((l) => l.msg)).toEqual(['opentelemetry: Dropping extra attributes.']);
       const trace = await eventually('the limits trace in Jaeger', async () => (await findTraces(JAEGER, 'twinkle-limits', { 'twinkle.request_id': requestId }))[0], 20_000);
       const server = trace.spans.find((s) => s.operationName === 'GET /limits')!;
       const child = trace.spans.find((s) => s.operationName === '')!;

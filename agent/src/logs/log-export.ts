@@ -1,19 +1,27 @@
 /**
- * `OTEL_LOGS_EXPORTER=otlp`: a LoggerProvider with a bounded batch processor and the
- * OTLP/HTTP log exporter (protobuf, or JSON with `http/json`), registered as the global
- * one so instrumentation-pino sends the lines of an app's own `pino()` loggers to it, and
- * a sink for the agent's own lines. The logs SDK and exporter are not in the agent's
- * bundle (agent/scripts/bundle.mjs): they are required from node_modules here, only when
- * chosen, so the default start-up reads and compiles none of them.
+ * `OTEL_LOGS_EXPORTER=otlp`: a LoggerProvider whose records pass the scrubber first
+ * (scrubbing-log-processor.ts) and then a bounded batch processor and OpenTelemetry's
+ * OTLP/HTTP log exporter (protobuf, or JSON with `http/json`) over the agent's export
+ * delegate, registered as the global one so instrumentation-pino sends the lines of an
+ * app's own `pino()` loggers to it, and a sink for the agent's own lines. The logs SDK is
+ * not in the agent's bundle (agent/scripts/bundle.mjs): it is required from node_modules
+ * here, only when chosen, so the default start-up reads and compiles none of it.
  */
 import { logs, type Logger } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { JsonLogsSerializer, LogsExporterMetricsHelper, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { AgentConfig } from '../config.js';
 import { INSTRUMENTATION_SCOPE } from '@twinkle/semconv';
+import { detachExports } from '../export/detached-exporter.js';
+import { createOtlpExportDelegate } from '../export/otlp-export-delegate.js';
 import { VERSION } from '../version.js';
 import { pinoLineToLogRecord } from './pino-line-record.js';
+import { ScrubbingLogRecordProcessor } from './scrubbing-log-processor.js';
+
+/** What `exporter-logs-otlp-*` calls its component, for OpenTelemetry's self-observability attributes. */
+const LOG_EXPORTER_COMPONENT = 'otlp_http_log_exporter';
 
 /** At most this many records wait for export; more are dropped while the endpoint fails. */
 export const LOG_QUEUE_SIZE = 2048;
@@ -26,6 +34,8 @@ const LOG_BATCH_DELAY_MS = 1000;
 export interface LogExport {
   /** Sends one pino JSON line as a log record; never throws. */
   emitLine(line: string): void;
+  /** How many records have been emitted (every source), for the exit flush. */
+  emitted(): number;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -37,22 +47,26 @@ export function startLogExport(
   onFailure: (reason: string) => void,
 ): LogExport {
   const sdk = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
-  const { OTLPLogExporter } =
-    config.logsProtocol === 'http/json'
-      ? (require('@opentelemetry/exporter-logs-otlp-http') as typeof import('@opentelemetry/exporter-logs-otlp-http'))
-      : (require('@opentelemetry/exporter-logs-otlp-proto') as typeof import('@opentelemetry/exporter-logs-otlp-proto'));
-  const exporter = reportingFailures(new OTLPLogExporter({ url: config.logsUrl }), onFailure);
-  const provider = new sdk.LoggerProvider({
-    resource,
-    processors: [
-      new sdk.BatchLogRecordProcessor({
-        exporter,
-        maxQueueSize: LOG_QUEUE_SIZE,
-        maxExportBatchSize: LOG_BATCH_SIZE,
-        scheduledDelayMillis: LOG_BATCH_DELAY_MS,
-      }),
-    ],
+  const json = config.logsProtocol === 'http/json';
+  const otlp = new OTLPExporterBase<ReadableLogRecord[]>(
+    createOtlpExportDelegate({
+      signal: 'LOGS',
+      url: config.logsUrl,
+      contentType: json ? 'application/json' : 'application/x-protobuf',
+      serializer: json ? JsonLogsSerializer : ProtobufLogsSerializer,
+      componentType: LOG_EXPORTER_COMPONENT,
+      metricsHelper: LogsExporterMetricsHelper,
+    }),
+  );
+  const exporter = detachExports(otlp, onFailure);
+  const scrubbing = new ScrubbingLogRecordProcessor();
+  const batch = new sdk.BatchLogRecordProcessor({
+    exporter,
+    maxQueueSize: LOG_QUEUE_SIZE,
+    maxExportBatchSize: LOG_BATCH_SIZE,
+    scheduledDelayMillis: LOG_BATCH_DELAY_MS,
   });
+  const provider = new sdk.LoggerProvider({ resource, processors: [scrubbing, batch] });
   logs.setGlobalLoggerProvider(provider);
   const logger: Logger = provider.getLogger(INSTRUMENTATION_SCOPE, VERSION);
   return {
@@ -64,25 +78,10 @@ export function startLogExport(
         // a record that cannot be made is not sent; the line itself was written
       }
     },
-    forceFlush: () => provider.forceFlush().catch(() => {}),
+    emitted: () => scrubbing.emitted,
+    // The batch processor itself, not the provider: the provider's forceFlush keeps a 30 s
+    // timer that is not unref'd for as long as the exports in flight have not answered.
+    forceFlush: () => batch.forceFlush().catch(() => {}),
     shutdown: () => provider.shutdown().catch(() => {}),
-  };
-}
-
-/**
- * The exporter with its failures reported to `onFailure` instead of rejected into the
- * batch processor, which would hand them to OpenTelemetry's global error handler (the
- * agent's handler there speaks of spans). The failed batch is dropped either way.
- */
-function reportingFailures(exporter: LogRecordExporter, onFailure: (reason: string) => void): LogRecordExporter {
-  return {
-    export(records: ReadableLogRecord[], done) {
-      exporter.export(records, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) onFailure(result.error?.message ?? 'the export failed');
-        done({ code: ExportResultCode.SUCCESS });
-      });
-    },
-    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
-    shutdown: () => exporter.shutdown(),
   };
 }

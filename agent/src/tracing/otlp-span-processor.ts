@@ -20,7 +20,7 @@ export interface OtlpSpanProcessorOptions {
 export interface OtlpSpanProcessorEvents {
   /** A batch was not delivered (refused, timed out, too many in flight): its spans are dropped. */
   onExportFailure(reason: string): void;
-  /** A span could not be encoded: it is dropped, the others are not. */
+  /** A span could not be encoded: it is dropped, the others of its batch are not. */
   onEncodeFailure(error: unknown): void;
 }
 
@@ -34,6 +34,8 @@ export interface OtlpSpanProcessorEvents {
  * dropped). Nothing here throws into the code that ended the span.
  */
 export class OtlpProtobufSpanProcessor implements SpanProcessor {
+  /** Sampled spans ended so far. */
+  ended = 0;
   private readonly request = new TraceRequest();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -53,6 +55,7 @@ export class OtlpProtobufSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     try {
       if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+      this.ended++;
       scrubSpan(span);
       this.request.add(span);
     } catch (err) {

@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { ATTR_TWINKLE_REQUEST_ID, ATTR_TWINKLE_SETTLEMENT_STATUS, ATTR_TWINKLE_SETTLEMENT_TYPE } from '@twinkle/semconv';
 import { ATTR_RPC_METHOD, ATTR_RPC_SYSTEM } from '../instrumentations/client-span-hooks.js';
-import { scrubString } from '../scrub.js';
+import { scrubAttributesInPlace, scrubString } from '../scrub.js';
 
 type MutableAttributes = Record<string, unknown>;
 
@@ -39,31 +39,18 @@ const SAFE_KEYS: ReadonlySet<string> = new Set([
   ATTR_RPC_METHOD,
 ]);
 
-function scrubAttributes(attributes: MutableAttributes): void {
-  for (const key in attributes) {
-    if (SAFE_KEYS.has(key)) continue;
-    const value = attributes[key];
-    if (typeof value === 'string') {
-      const scrubbed = scrubString(value);
-      if (scrubbed !== value) attributes[key] = scrubbed;
-    } else if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) if (typeof value[i] === 'string') value[i] = scrubString(value[i] as string);
-    }
-  }
-}
-
 /**
- * Runs every string attribute of an ended span and of its events (a recorded
- * exception's message and stack), its status message and its name through the shared
- * scrubber: whatever an instrumentation or the app put there (a SQL text with a
- * literal key, an error message with a URL), no secret shape leaves. It edits the
+ * Runs the attributes of an ended span and of its events (a recorded exception's
+ * message and stack), its status message and its name through the shared scrubber:
+ * whatever an instrumentation or the app put there (a SQL text with a literal key, an
+ * error message with a URL, an attribute named `apiKey`), no secret leaves. It edits the
  * ended span's own attribute objects, which nothing reads after `onEnd`, in place, and
  * never throws.
  */
 export function scrubSpan(span: ReadableSpan): void {
   try {
-    scrubAttributes(span.attributes as MutableAttributes);
-    for (const event of span.events) if (event.attributes) scrubAttributes(event.attributes as MutableAttributes);
+    scrubAttributesInPlace(span.attributes as MutableAttributes, SAFE_KEYS);
+    for (const event of span.events) if (event.attributes) scrubAttributesInPlace(event.attributes as MutableAttributes);
     const status = span.status as { message?: string };
     if (status.message) status.message = scrubString(status.message);
     const named = span as { name: string };
@@ -75,6 +62,9 @@ export function scrubSpan(span: ReadableSpan): void {
 
 /** Scrubs each ended span (`scrubSpan`) before handing it on: for exporters other than the agent's own OTLP encoder. */
 export class ScrubbingSpanProcessor implements SpanProcessor {
+  /** Spans ended so far. */
+  ended = 0;
+
   constructor(private readonly next: SpanProcessor) {}
 
   onStart(span: Span, parentContext: Context): void {
@@ -82,6 +72,7 @@ export class ScrubbingSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
+    this.ended++;
     scrubSpan(span);
     this.next.onEnd(span);
   }

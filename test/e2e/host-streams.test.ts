@@ -1,0 +1,99 @@
+/**
+ * The agent in a process whose stdout is not a healthy stream: a pipe whose reader went
+ * away, /dev/full, a full pipe nobody reads, a stdout the app closed, and the app's own
+ * pino with an asynchronous destination on a broken pipe. The job under test ends on
+ * its own with exit code 3; under the agent it must end with the same code, as soon
+ * after its work as without the agent, with no unhandled error, and the agent must say
+ * once (on stderr) that it stopped writing to stdout.
+ */
+import { openSync, closeSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { closedPipe, fullPipe, runScript, type ScriptRun, type TestPipe } from '../helpers/run-script.js';
+import { WITH_AGENT } from '../helpers/spawn-app.js';
+
+/** Runs the job with and without the agent, each with a stdout of its own from `makeStdout`. */
+async function both(makeStdout: () => { fd: number; close(): void }, env: Record<string, string> = {}): Promise<{ agent: ScriptRun; bare: ScriptRun }> {
+  const run = async (nodeArgs: string[]): Promise<ScriptRun> => {
+    const stdout = makeStdout();
+    try {
+      return await runScript('host-job.mjs', { nodeArgs, stdout: stdout.fd, env, timeoutMs: 20_000 });
+    } finally {
+      stdout.close();
+    }
+  };
+  const bare = await run([]);
+  const agent = await run(WITH_AGENT);
+  return { agent, bare };
+}
+
+const fromPipe = (make: () => TestPipe) => () => {
+  const pipe = make();
+  return { fd: pipe.writeFd, close: () => pipe.close() };
+};
+const devFull = () => {
+  const fd = openSync('/dev/full', 'w');
+  return { fd, close: () => closeSync(fd) };
+};
+
+/** What a host must never see: an error thrown at it, or a warning of Node's about a stream. */
+const UNHANDLED = /Unhandled 'error' event|Error: write|Uncaught|Warning:/;
+
+function expectSameEnd({ agent, bare }: { agent: ScriptRun; bare: ScriptRun }): void {
+  expect(bare.code).toBe(3);
+  expect(agent.code).toBe(bare.code);
+  expect(agent.signal).toBe(bare.signal);
+  expect(agent.stderr).not.toMatch(UNHANDLED);
+  expect(agent.doneToExitMs).toBeDefined();
+  // As soon after its work as without the agent (its start-up aside).
+  expect(agent.doneToExitMs!).toBeLessThan(bare.doneToExitMs! + 100);
+}
+
+/** The agent's warnings on stderr. */
+function agentWarnings(run: ScriptRun): string[] {
+  return run.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"name":"@twinkle/agent"'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .filter((l) => l.level === 40)
+    .map((l) => l.msg);
+}
+
+describe('a job under the agent whose stdout is broken', () => {
+  it('ends with its own code and time when stdout is a pipe whose reader went away (EPIPE), and says so once', async () => {
+    const runs = await both(fromPipe(closedPipe));
+    expectSameEnd(runs);
+    expect(agentWarnings(runs.agent)).toEqual(['writing to stdout failed (EPIPE); the agent writes nothing more there']);
+  });
+
+  it('ends with its own code and time when stdout is /dev/full (ENOSPC), and says so once', async () => {
+    const runs = await both(devFull);
+    expectSameEnd(runs);
+    expect(agentWarnings(runs.agent)).toEqual(['writing to stdout failed (ENOSPC); the agent writes nothing more there']);
+  });
+
+  it('ends with its own code and time when stdout is a full pipe nobody reads, and says what it could not write', async () => {
+    const runs = await both(fromPipe(fullPipe));
+    expectSameEnd(runs);
+    expect(agentWarnings(runs.agent)).toEqual([expect.stringMatching(/^stdout: 0 line\(s\) dropped and \d+ byte\(s\) not written by exit \(nothing read it\)$/)]);
+  });
+
+  it('ends with its own code and time when the app closed its stdout (EBADF), and says so once', async () => {
+    const runs = await both(fromPipe(closedPipe), { FIXTURE_STDOUT: 'close' });
+    expectSameEnd(runs);
+    expect(agentWarnings(runs.agent)).toEqual(['writing to stdout failed (EBADF); the agent writes nothing more there']);
+  });
+
+  it("ends with its own code and time when the app's own asynchronous pino destination meets a broken pipe", async () => {
+    const runs = await both(fromPipe(closedPipe), { FIXTURE_STDOUT: 'pino-async' });
+    expectSameEnd(runs);
+    expect(agentWarnings(runs.agent)).toEqual(['writing to stdout failed (EPIPE); the agent writes nothing more there']);
+  });
+
+  it('writes its access lines to a healthy stdout, all of them, before the job ends', async () => {
+    const run = await runScript('host-job.mjs', { nodeArgs: WITH_AGENT });
+    expect(run.code).toBe(3);
+    const lines = run.stdout.toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; path: string });
+    expect(lines.map((l) => l.path)).toEqual(Array.from({ length: 20 }, (_, i) => `/work/${i}`));
+    expect(agentWarnings(run)).toEqual([]);
+  });
+});
