@@ -14,6 +14,7 @@ const NOOP_AGENT: AgentHandle = {
   metricsEndpoint: undefined,
   rerouteOtelWarning: () => false,
   shutdown: async () => {},
+  whenServing: () => {},
 };
 
 const AGENT = Symbol.for('twinkle.agent');
@@ -60,7 +61,9 @@ function register(): AgentHandle {
     const { withoutCredentials } = require('./scrub.js') as typeof import('./scrub.js');
     const traces = config.tracesExporter === 'otlp' ? `otlp ${withoutCredentials(config.tracesUrl)}` : config.tracesExporter;
     const logsTo = isSendingLogs(config) ? `, logs otlp ${withoutCredentials(config.logsUrl)}` : '';
-    diag.info(`agent started: metrics ${agent.metricsEndpoint ?? 'off'}, traces ${traces}${logsTo}`);
+    // Said when the process starts serving: a script, a CLI or a test runner's child that
+    // serves nothing hears nothing from the agent unless something is wrong.
+    agent.whenServing(() => diag.info(`agent started: metrics ${agent.metricsEndpoint ?? 'off'}, traces ${traces}${logsTo}`));
     return agent;
   } catch (err) {
     for (const c of contrib) c.instrumentation.disable();

@@ -38,6 +38,8 @@ export interface AgentHandle {
   rerouteOtelWarning(msg: string): boolean;
   /** Flushes and stops every signal; never rejects. */
   shutdown(): Promise<void>;
+  /** Calls `callback` once, when the process first serves HTTP (its first server listens). */
+  whenServing(callback: () => void): void;
 }
 
 /** Instrumentations record spans only: their own metrics would add families the README does not list. */
@@ -66,6 +68,8 @@ export function startAgent(config: AgentConfig, diag: AgentDiag, choice: Instrum
   const taken = registeredOtelGlobals();
   if (taken.length > 0) throw new Error(`another OpenTelemetry setup is already registered (${taken.join(', ')})`);
   const undo: UndoSteps = [];
+  let serving = false;
+  let onServing: (() => void) | undefined;
   try {
     const tracing = isTracing(config);
     const resource = createResource(config, tracing || config.metricsExporter === 'otlp' || isSendingLogs(config));
@@ -110,6 +114,10 @@ export function startAgent(config: AgentConfig, diag: AgentDiag, choice: Instrum
         metricsPath: METRICS_PATH,
         accessLog: logs.loggers.accessLog,
         onServerError: errors?.reporter.captureServerError,
+        onFirstListening: () => {
+          serving = true;
+          onServing?.();
+        },
       }),
     );
 
@@ -128,6 +136,10 @@ export function startAgent(config: AgentConfig, diag: AgentDiag, choice: Instrum
       rerouteOtelWarning: (msg) => traces?.rerouteOtelWarning(msg) ?? false,
       async shutdown() {
         await Promise.allSettled(setups.map((s) => s.shutdown(SIGNAL_FLUSH_MS)));
+      },
+      whenServing(callback) {
+        if (serving) callback();
+        else onServing = callback;
       },
     };
   } catch (err) {

@@ -24,6 +24,10 @@ describe('readConfig', () => {
       logsUrl: 'http://localhost:4318/v1/logs',
       enabledInstrumentations: undefined,
       disabledInstrumentations: [],
+      diagnostics: 'stderr',
+      exitFlushTimeoutMs: 2000,
+      metricExportIntervalMs: 60_000,
+      metricExportTimeoutMs: 30_000,
     });
     expect(config.serviceName).toMatch(/^unknown_service:/);
     expect(Object.isFrozen(config)).toBe(true);
@@ -105,6 +109,13 @@ describe('readConfig', () => {
     });
   });
 
+  it('reads where the agent writes its own lines, how long it holds an ending process, and how often metrics are pushed', () => {
+    expect(
+      readConfig({ TWINKLE_DIAGNOSTICS: 'OFF', TWINKLE_EXIT_FLUSH_TIMEOUT_MS: '500', OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '900' }).config,
+    ).toMatchObject({ diagnostics: 'off', exitFlushTimeoutMs: 500, metricExportIntervalMs: 1000, metricExportTimeoutMs: 900 });
+    expect(readConfig({ TWINKLE_DIAGNOSTICS: 'stdout' }).config.diagnostics).toBe('stdout');
+  });
+
   it('prefers the traces endpoint as given over the base endpoint', () => {
     const { config } = readConfig({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
@@ -126,6 +137,10 @@ describe('readConfig', () => {
     ['OTEL_SDK_DISABLED', 'maybe', 'OTEL_SDK_DISABLED="maybe" is not valid (accepted: true or false); using false'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL="loud" is not valid (accepted: trace, debug, info, warn, error, fatal, silent); using info'],
     ['LOG_DESTINATION', 'file', 'LOG_DESTINATION="file" is not valid (accepted: stdout, stderr); using stdout'],
+    ['TWINKLE_DIAGNOSTICS', 'syslog', 'TWINKLE_DIAGNOSTICS="syslog" is not valid (accepted: stderr, stdout, off); using stderr'],
+    ['TWINKLE_EXIT_FLUSH_TIMEOUT_MS', '2s', 'TWINKLE_EXIT_FLUSH_TIMEOUT_MS="2s" is not valid (accepted: an integer of 1 or more); using 2000'],
+    ['OTEL_METRIC_EXPORT_INTERVAL', '-5', 'OTEL_METRIC_EXPORT_INTERVAL="-5" is not valid (accepted: an integer of 1 or more); using 60000'],
+    ['OTEL_METRIC_EXPORT_TIMEOUT', 'soon', 'OTEL_METRIC_EXPORT_TIMEOUT="soon" is not valid (accepted: an integer of 1 or more); using 30000'],
     ['OTEL_TRACES_EXPORTER', 'jaeger', 'OTEL_TRACES_EXPORTER="jaeger" is not valid (accepted: otlp, console, none); using otlp'],
     ['OTEL_TRACES_SAMPLER', 'sometimes', 'OTEL_TRACES_SAMPLER="sometimes" is not valid (accepted: always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); using parentbased_always_on'],
     ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', 'OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not valid (accepted: http/protobuf, http/json); using http/protobuf'],

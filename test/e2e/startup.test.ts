@@ -56,6 +56,22 @@ describe('agent start-up', () => {
     expect(await (await fetch(app.url + '/__introspect')).json()).toEqual({ emitPatched: true, useWrapped: true });
   });
 
+  it('writes its own lines to stdout with TWINKLE_DIAGNOSTICS=stdout, and nowhere with off', async () => {
+    const onStdout = await start('app.mjs', { nodeArgs: WITH_AGENT, env: { TWINKLE_DIAGNOSTICS: 'stdout', LOG_LEVEL: 'loud' } });
+    await expect.poll(() => onStdout.jsonLines().filter((l) => l.name === '@twinkle/agent').length).toBe(2);
+    expect(onStdout.jsonLines().map((l) => l.msg)).toEqual([
+      'LOG_LEVEL="loud" is not valid (accepted: trace, debug, info, warn, error, fatal, silent); using info',
+      expect.stringMatching(/^agent started: /),
+    ]);
+    expect(onStdout.stderr().trim()).toBe(`LISTENING ${onStdout.port}`);
+    const off = await start('app.mjs', { nodeArgs: WITH_AGENT, env: { TWINKLE_DIAGNOSTICS: 'off', LOG_LEVEL: 'loud' } });
+    await (await fetch(`${off.url}/payments/1`)).arrayBuffer();
+    // The access log still goes to stdout (LOG_DESTINATION); the agent's own lines nowhere.
+    await expect.poll(() => off.jsonLines().some((l) => l.msg === 'Request completed')).toBe(true);
+    expect(off.agentLines()).toEqual([]);
+    expect(off.stderr().trim()).toBe(`LISTENING ${off.port}`);
+  });
+
   it('leaves the app exactly as without the agent when OTEL_SDK_DISABLED=true', async () => {
     const app = await start('app.mjs', { nodeArgs: WITH_AGENT, env: { OTEL_SDK_DISABLED: 'true' } });
     const bare = await start('app.mjs', { nodeArgs: [] });

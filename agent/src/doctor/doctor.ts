@@ -75,6 +75,8 @@ function shownConfig(config: AgentConfig, env: Readonly<Record<string, string | 
     resourceDetectors: config.resourceDetectors,
     logLevel: config.logLevel,
     logDestination: config.logDestination,
+    diagnostics: config.diagnostics,
+    exitFlushTimeoutMs: config.exitFlushTimeoutMs,
     otlpHeaders: env.OTEL_EXPORTER_OTLP_HEADERS?.trim() ? 'set (not shown)' : undefined,
     sentry: config.sentry ? { dsn: maskDsn(config.sentry.dsn), environment: config.sentry.environment, release: config.sentry.release } : undefined,
   };

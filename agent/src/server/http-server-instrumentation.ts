@@ -33,6 +33,8 @@ export interface ServerInstrumentationOptions {
   readonly accessLog?: AccessLog;
   /** Called for every request that ended in a 5xx, in a context holding its span and state. */
   readonly onServerError?: (state: ServerRequestState, ctx: Context, method: string, statusCode: number) => void;
+  /** Called once, when the first HTTP server of the process (the agent's own metrics listener included) starts listening. */
+  readonly onFirstListening?: () => void;
 }
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
@@ -49,6 +51,7 @@ const RESPONSE_FINISH = 'http.server.response.finish';
  */
 export function installServerInstrumentation(options: ServerInstrumentationOptions): () => void {
   const { metrics, tracer, serveMetrics, accessLog, onServerError, contextManager } = options;
+  let onFirstListening = options.onFirstListening;
   const needsContext = options.needsContext ?? (() => true);
   const metricsPath = options.metricsPath ?? '/metrics';
   const metricsQueryPrefix = `${metricsPath}?`;
@@ -57,7 +60,18 @@ export function installServerInstrumentation(options: ServerInstrumentationOptio
     const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
     const original = proto.emit as Emit;
     const patched: Emit = function twinkleServerEmit(this: http.Server, event: string | symbol) {
-      if (event !== 'request' || isAgentServer(this)) return original.apply(this, arguments as unknown as [string]);
+      if (event !== 'request' || isAgentServer(this)) {
+        if (event === 'listening' && onFirstListening !== undefined) {
+          const first = onFirstListening;
+          onFirstListening = undefined;
+          try {
+            first();
+          } catch {
+            // saying so must not fail the app's listen
+          }
+        }
+        return original.apply(this, arguments as unknown as [string]);
+      }
       const req = arguments[1] as RequestWithState;
       const res = arguments[2] as http.ServerResponse;
       if (serveMetrics !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
