@@ -6,8 +6,9 @@
  *   unref'd timer), or at `exit`; the agent's own diagnostics leave at once.
  * - A pipe or a terminal is written through a descriptor of the agent's own, opened
  *   non-blocking (`/proc/self/fd/<n>`), so a full pipe answers EAGAIN instead of
- *   blocking the host, and the host's descriptor keeps its flags. It is closed when
- *   idle, so a host that closes its stdout (a parent waiting for EOF) is not held up.
+ *   blocking the host, and the host's descriptor keeps its flags. It is closed after
+ *   200 ms without a write, so a host that closes its stdout (a parent waiting for EOF)
+ *   is held up that long at most.
  *   A socket (a child of `child_process` with piped stdio) is made non-blocking the way
  *   Node makes it for `process.stdout`; a file is written at the host's offset.
  * - EAGAIN keeps the lines for a retry on an unref'd timer, at most `MAX_WAITING`
@@ -21,6 +22,7 @@
  * blocking pipe nobody reads keeps the event loop alive for ever.
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
 /** What a sink writes to. */
 export type StreamName = 'stdout' | 'stderr';
@@ -62,8 +64,12 @@ interface Identity {
 
 function identify(fd: number): Identity {
   const stat = fstatSync(fd);
-  return { dev: stat.dev, ino: stat.ino, reopen: stat.isFIFO() || stat.isCharacterDevice(), socket: stat.isSocket() };
+  // Pipes and terminals can block a writer; files and other devices (/dev/null) cannot.
+  return { dev: stat.dev, ino: stat.ino, reopen: stat.isFIFO() || (stat.isCharacterDevice() && isatty(fd)), socket: stat.isSocket() };
 }
+
+/** The agent's own descriptor of a pipe is closed once it has not been written to for this long. */
+const IDLE_CLOSE_MS = 200;
 
 class FdLineSink implements LineSink {
   private readonly fd: number;
@@ -74,6 +80,8 @@ class FdLineSink implements LineSink {
   private held: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private own: number | undefined;
+  private ownUsedAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   private dropped = 0;
   private listeners: Array<(reason: string) => void> = [];
   private exitHooked = false;
@@ -204,13 +212,30 @@ class FdLineSink implements LineSink {
         this.identity = { ...was, reopen: false };
         return this.fd;
       }
-      // Closed again once nothing waits, so a host that closes its stdout is not held up.
-      setImmediate(this.closeOwn).unref();
+      // Closed again once idle, so a host that closes its stdout (a parent waiting for
+      // EOF) is held up that long at most; while lines keep coming it stays open.
+      this.idleTimer = setTimeout(this.closeIfIdle, IDLE_CLOSE_MS);
+      this.idleTimer.unref();
     }
+    this.ownUsedAt = Date.now();
     return this.own;
   }
 
+  private readonly closeIfIdle = (): void => {
+    this.idleTimer = undefined;
+    const idle = Date.now() - this.ownUsedAt;
+    if (idle >= IDLE_CLOSE_MS) this.closeOwn();
+    else {
+      this.idleTimer = setTimeout(this.closeIfIdle, IDLE_CLOSE_MS - idle);
+      this.idleTimer.unref();
+    }
+  };
+
   private readonly closeOwn = (): void => {
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
     if (this.own === undefined) return;
     try {
       closeSync(this.own);
