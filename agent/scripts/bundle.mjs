@@ -12,8 +12,8 @@
 //   to import import-in-the-middle's registry by its package path, so the agent must use
 //   that same module instance, not a bundled copy;
 // - @sentry/*: large, and loaded only when SENTRY_DSN is set;
-// - the logs SDK and OTLP log exporters: loaded only with OTEL_LOGS_EXPORTER=otlp (they
-//   bring their own copies of the OpenTelemetry packages they use from node_modules).
+// - the logs SDK: loaded only with OTEL_LOGS_EXPORTER=otlp (it brings its own copies of
+//   the OpenTelemetry packages it uses from node_modules).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -33,8 +33,6 @@ await build({
     'require-in-the-middle',
     '@sentry/*',
     '@opentelemetry/sdk-logs',
-    '@opentelemetry/exporter-logs-otlp-proto',
-    '@opentelemetry/exporter-logs-otlp-http',
   ],
   // import('http') (otlp-exporter-base loads its transport so) becomes a require behind a
   // promise: code compiled with vm.Script cannot import() without an experimental loader
