@@ -83,6 +83,8 @@ class FdLineSink implements LineSink {
   private ownUsedAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private dropped = 0;
+  /** The last write met a full pipe: the retry timer writes next, not every new line. */
+  private blocked = false;
   private listeners: Array<(reason: string) => void> = [];
   private exitHooked = false;
   used = false;
@@ -106,7 +108,7 @@ class FdLineSink implements LineSink {
       return;
     }
     this.waiting += line;
-    if (this.waiting.length >= CHUNK) this.flush();
+    if (this.waiting.length >= CHUNK && !this.blocked) this.flush();
     else if (this.timer === undefined) {
       this.timer = setTimeout(this.onTimer, FLUSH_INTERVAL_MS);
       this.timer.unref();
@@ -157,6 +159,7 @@ class FdLineSink implements LineSink {
       this.waiting = '';
       this.held = undefined;
       this.used = true;
+      this.blocked = false;
       if (written < total) this.holdRest(data, written);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -180,6 +183,7 @@ class FdLineSink implements LineSink {
   }
 
   private retryLater(): void {
+    this.blocked = true;
     this.closeOwn();
     if (this.timer !== undefined) return;
     this.timer = setTimeout(this.onTimer, FLUSH_INTERVAL_MS);
