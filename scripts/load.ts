@@ -12,6 +12,8 @@
  *   which `npm start` gives a million tUSD)
  */
 import { signAuthorization, type TokenDomain } from '@twinkle/facilitator/authorization';
+import { ExactEvmScheme } from '@x402/evm/exact/client';
+import { wrapFetchWithPaymentFromConfig } from '@x402/fetch';
 import type { Hex } from 'viem';
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 
@@ -61,6 +63,8 @@ function apiStep(domain: TokenDomain): Step {
   if (roll < 0.5 && paymentIds.length > 0) return { requests: 1, run: async () => void (await call('api', `${apiUrl}/payments/${pick(paymentIds)}`)) };
   if (roll < 0.55) return { requests: 1, run: async () => void (await call('api', `${apiUrl}/payments/${900_000_000 + Math.floor(Math.random() * 1000)}`)) };
   if (roll < 0.6) return { requests: 1, run: async () => void (await call('api', `${apiUrl}/payments`, { type: 'paywall', amount: 'lots', payer: payer.address, payee })) };
+  // A paid resource over x402: the 402, then the paid retry (two requests).
+  if (roll < 0.75) return { requests: 2, run: () => payForResource(domain) };
   return {
     requests: 2,
     async run() {
@@ -72,6 +76,26 @@ function apiStep(domain: TokenDomain): Step {
       await call('api', `${apiUrl}/payments/${created.body.id}/settle`, await signAuthorization(from, { to: payee, value }, domain));
     },
   };
+}
+
+let payingFetch: typeof fetch | undefined;
+
+/** `GET /paid/<name>` paid by `@x402/fetch` with the payer's key: 402, then 200 once settled. */
+async function payForResource(domain: TokenDomain): Promise<void> {
+  const network = `eip155:${domain.chainId}` as const;
+  payingFetch ??= wrapFetchWithPaymentFromConfig(fetch, {
+    schemes: [{ network, client: new ExactEvmScheme(payer) }],
+    // The client knows only well-known tokens: this one is allowed by hand.
+    spendControls: { allowedAssets: [{ network, asset: domain.verifyingContract }] },
+  });
+  const count = (status: string): void => void statuses.set(`api paid ${status}`, (statuses.get(`api paid ${status}`) ?? 0) + 1);
+  try {
+    const response = await payingFetch(`${apiUrl}/paid/${pick(['report', 'weather', 'quote'])}`);
+    await response.body?.cancel();
+    count(String(response.status));
+  } catch {
+    count('failed');
+  }
 }
 
 function facilitatorStep(domain: TokenDomain): Step {

@@ -13,10 +13,10 @@ import { ROOT } from './stack-components.ts';
 /** What each of Anvil's development accounts holds: a million tUSD, in base units (6 decimals). */
 const TOKENS_EACH = 1_000_000n * 10n ** 6n;
 
-/** What the facilitator needs to settle on the chain (its env variables). */
+/** What the facilitator needs to settle on the chain, and whom the API's paid resources pay (their env variables). */
 export interface LocalChain {
   readonly url: string;
-  readonly env: { RPC_URL: string; CHAIN_ID: string; FACILITATOR_PRIVATE_KEY: string; TOKEN_ADDRESS: string; TOKEN_NAME: string; TOKEN_VERSION: string };
+  readonly env: { RPC_URL: string; CHAIN_ID: string; FACILITATOR_PRIVATE_KEY: string; TOKEN_ADDRESS: string; TOKEN_NAME: string; TOKEN_VERSION: string; PAID_RESOURCE_PAY_TO: string };
 }
 
 async function answersRpc(url: string): Promise<boolean> {
@@ -49,6 +49,15 @@ export async function startLocalChain(group: ProcessGroup, scratch: string, port
   say(`token        ${token.name} (${token.symbol}, ${token.decimals} decimals) at ${token.address} (${build}); ${TOKENS_EACH / 10n ** BigInt(token.decimals)} ${token.symbol} minted to each dev account (TOKEN_ADDRESS)`);
   return {
     url,
-    env: { RPC_URL: url, CHAIN_ID: chainId, FACILITATOR_PRIVATE_KEY: process.env.FACILITATOR_PRIVATE_KEY ?? keys[0]!, TOKEN_ADDRESS: token.address, TOKEN_NAME: token.name, TOKEN_VERSION: token.version },
+    env: {
+      RPC_URL: url,
+      CHAIN_ID: chainId,
+      FACILITATOR_PRIVATE_KEY: process.env.FACILITATOR_PRIVATE_KEY ?? keys[0]!,
+      TOKEN_ADDRESS: token.address,
+      TOKEN_NAME: token.name,
+      TOKEN_VERSION: token.version,
+      // The API's paid resources pay development account 2 (npm run load pays from account 1).
+      PAID_RESOURCE_PAY_TO: process.env.PAID_RESOURCE_PAY_TO ?? accounts[2]!,
+    },
   };
 }

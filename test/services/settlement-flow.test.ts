@@ -106,16 +106,16 @@ describe('a payment settled through the API, the facilitator and the token', () 
     expect((await getJson(`${api.url}/payments/${payment.id}`)).body.status).toBe('created');
   });
 
-  it('a payer without the tokens: 502 with the token\'s reason, the payment failed and nothing sent; once funded, the same payment and authorization settle', async () => {
+  it('a payer without the tokens: 422 with the reason, nothing sent, the payment still created and holding no authorization; once funded, the same payment and authorization settle', async () => {
     const poor = privateKeyToAccount(generatePrivateKey());
     const payment = await createPayment(3_000_000n, poor.address);
     const request = await chain.sign(poor, { to: payee(), value: 3_000_000n });
     const sentBefore = await chain.sentBy(chain.anvil.accounts[0]!.address);
-    const failed = await postJson(`${api.url}/payments/${payment.id}/settle`, request);
-    expect(failed.status).toBe(502);
-    expect(failed.body).toMatchObject({ error: 'settlement failed', reason: 'insufficient balance (ERC20InsufficientBalance)', payment: { status: 'failed', txHash: null } });
+    const refused = await postJson(`${api.url}/payments/${payment.id}/settle`, request);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toEqual({ error: 'the payer holds 0 base units, the authorization is for 3000000', reason: 'invalid_exact_evm_insufficient_balance', field: 'authorization.value' });
     expect(await chain.sentBy(chain.anvil.accounts[0]!.address)).toBe(sentBefore);
-    await vi.waitFor(() => expect(api.jsonLines().find((l) => l.msg === 'payment failed' && l.paymentId === payment.id)).toMatchObject({ level: 40, reason: 'insufficient balance (ERC20InsufficientBalance)', txHash: null }));
+    expect((await getJson(`${api.url}/payments/${payment.id}`)).body).toMatchObject({ status: 'created', txHash: null, authorizationNonce: null });
 
     await chain.receipt(await chain.write(payer(), 'transfer', [poor.address, 3_000_000n]));
     const settled = await postJson(`${api.url}/payments/${payment.id}/settle`, request);
@@ -129,10 +129,12 @@ describe('a payment settled through the API, the facilitator and the token', () 
     const successes = ['paywall', 'subscription', 'direct'].reduce((sum, type) => sum + (valueOf(facilitatorMetrics, 'twinkle_settlements_total', { status: 'success', type }) ?? 0), 0);
     // Settled by the facilitator: the first payment, the first of the two sharing an authorization, the one funded later.
     expect(successes).toBe(3);
-    expect(valueOf(facilitatorMetrics, 'twinkle_settlements_total', { status: 'failure', type: 'subscription' })).toBe(1);
+    // The payer without the tokens was refused at verification: no settlement started, none failed.
+    expect(valueOf(facilitatorMetrics, 'twinkle_settlements_total', { status: 'failure', type: 'subscription' }) ?? 0).toBe(0);
     // ... and through the API one more: the payment someone else paid on chain.
     expect(await settleCount('200')).toBe(4);
-    expect(await settleCount('502')).toBe(1);
+    expect(await settleCount('422')).toBe(1);
+    expect(await settleCount('502')).toBe(0);
     expect(await settleCount('409')).toBe(2);
     expect(await chain.sentBy(chain.anvil.accounts[0]!.address)).toBe(3);
   });
@@ -150,7 +152,7 @@ describe('the API when the facilitator is down', () => {
       expect(response.status).toBe(503);
       expect(response.body).toEqual({ error: 'facilitator unavailable', reason: 'facilitator unreachable' });
       expect((await getJson(`${api.url}/payments/${payment.id}`)).body.status).toBe('created');
-      await vi.waitFor(() => expect(api.jsonLines().find((l) => l.msg === 'payment created' && l.paymentId === payment.id)).toMatchObject({ reason: 'nothing was sent: facilitator unreachable', txHash: null }));
+      await vi.waitFor(() => expect(api.jsonLines().find((l) => l.msg === 'payment not settled' && l.paymentId === payment.id)).toMatchObject({ reason: 'nothing was sent: facilitator unreachable', status: 'created' }));
     } finally {
       await api.stop();
     }

@@ -6,6 +6,8 @@ import { twinkleDashboard } from './twinkle-dashboard.ts';
 const REQUESTS = METRIC_HTTP_REQUESTS.name;
 const DURATION_BUCKET = `${METRIC_HTTP_REQUEST_DURATION.name}_bucket`;
 const JOB = 'job="$job"';
+/** The API's route of resources paid over x402 (402 until paid, 200 once settled). */
+const PAID_ROUTE = `${LABEL_ROUTE}="/paid/:resource"`;
 
 /** "Twinkle API": the monitoring contract's API dashboard, for the `$job` service. */
 export function apiDashboard(): DashboardBuilder {
@@ -48,6 +50,13 @@ export function apiDashboard(): DashboardBuilder {
         unit: 'reqps',
         queries: [
           { expr: `sum(rate(${REQUESTS}{${JOB}}[5m])) by (${LABEL_STATUS_CODE})`, legend: `{{${LABEL_STATUS_CODE}}}` },
+        ],
+      }),
+      timeseriesPanel({
+        title: 'Paid Requests (x402)',
+        unit: 'reqps',
+        queries: [
+          { expr: `sum(rate(${REQUESTS}{${JOB},${PAID_ROUTE}}[5m])) by (${LABEL_STATUS_CODE})`, legend: `{{${LABEL_STATUS_CODE}}}` },
         ],
       }),
     ],

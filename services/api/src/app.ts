@@ -8,11 +8,16 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
-import { checkAuthorizationMatches, isPaymentId, parseNewPayment, parsePage, type Payment } from './payment.js';
-import { settlePayment } from './payment-settlement.js';
+import { isPaymentId, parseNewPayment, parsePage, type Payment } from './payment.js';
+import { paidResource } from './paid-resource.js';
+import { settlePaymentRequest } from './payment-settle-request.js';
+import { SettlementTermsCache } from './settlement-terms-cache.js';
 import type { PaymentTransitions } from './payment-transitions.js';
 import { AuthorizationInUseError, DatabaseUnavailableError, type PaymentsStore } from './payments-store.js';
 import { rateLimit } from './rate-limit.js';
+
+/** How long a payer's authorization for a paid resource may be valid (x402's `maxTimeoutSeconds`). */
+const PAID_RESOURCE_TIMEOUT_SECONDS = 300;
 
 export interface ApiDependencies {
   readonly config: ApiConfig;
@@ -33,6 +38,15 @@ export function createApiApp({ config, store, transitions, redis }: ApiDependenc
     timeoutMs: config.dependencyTimeoutMs,
     log,
   });
+
+  const settlement = {
+    facilitatorUrl: config.facilitatorUrl,
+    timeoutMs: config.settlementTimeoutMs,
+    transitions,
+    store,
+    terms: new SettlementTermsCache(config.facilitatorUrl, Math.min(config.settlementTimeoutMs, 10_000)),
+    log,
+  };
 
   app.get('/', (c) => c.json({ service: 'api', version: '0.1.0' }));
 
@@ -62,12 +76,12 @@ export function createApiApp({ config, store, transitions, redis }: ApiDependenc
   app.post('/payments/:id/settle', async (c) => {
     const body = await readJsonObject(c);
     const payment = await findPayment(store, c.req.param('id'));
-    const { nonce } = checkAuthorizationMatches(payment, body);
-    const settling = await store.beginSettlement(payment.id, nonce);
-    if (settling === undefined) return c.json({ error: `payment ${payment.id} is already ${(await store.get(payment.id))?.status ?? 'gone'}` }, 409);
-    const answer = await settlePayment(settling, body, { facilitatorUrl: config.facilitatorUrl, timeoutMs: config.settlementTimeoutMs, transitions });
+    const answer = await settlePaymentRequest(payment, body, settlement);
     return c.json(answer.body as object, answer.status);
   });
+
+  app.use('/paid/*', limiter.middleware);
+  app.get('/paid/:resource', paidResource({ ...settlement, price: config.paidResourcePrice, payTo: config.paidResourcePayTo, maxTimeoutSeconds: PAID_RESOURCE_TIMEOUT_SECONDS }));
 
   const handle = jsonErrorHandler(log, [{ error: DatabaseUnavailableError, answer: 'database unavailable', log: 'database unavailable' }]);
   app.notFound(jsonNotFound);
@@ -77,7 +91,7 @@ export function createApiApp({ config, store, transitions, redis }: ApiDependenc
 }
 
 async function findPayment(store: PaymentsStore, id: string): Promise<Payment> {
-  if (!isPaymentId(id)) throw badRequest('id must be a payment id (a positive integer)', 'id');
+  if (!isPaymentId(id)) throw badRequest('id must be a payment id (an integer from 1 to 9223372036854775807)', 'id');
   const payment = await store.get(id);
   if (payment === undefined) throw new HTTPException(404, { res: Response.json({ error: `payment ${id} not found` }, { status: 404 }) });
   return payment;

@@ -35,6 +35,10 @@ export interface ApiConfig {
   readonly reconcileIntervalMs: number;
   /** `SHUTDOWN_TIMEOUT_MS`: how long in-flight requests may run after SIGTERM. @default 10000 */
   readonly shutdownTimeoutMs: number;
+  /** `PAID_RESOURCE_PRICE`: what one `GET /paid/:resource` costs, in the token's base units. @default 10000 (0.01 of a 6-decimal token) */
+  readonly paidResourcePrice: string;
+  /** `PAID_RESOURCE_PAY_TO`: the address paid for `GET /paid/:resource`; unset, those requests answer 503. */
+  readonly paidResourcePayTo: string | undefined;
 }
 
 /** Reads the API's settings; `problems` holds one line per bad value (the default was used). */
@@ -54,6 +58,8 @@ export function readApiConfig(env: Env = process.env): { config: ApiConfig; prob
     settlementTimeoutMs: read.integer('SETTLEMENT_TIMEOUT_MS', 60_000, 100, 600_000),
     reconcileIntervalMs: read.integer('RECONCILE_INTERVAL_MS', 15_000, 100, 3_600_000),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    paidResourcePrice: String(read.integer('PAID_RESOURCE_PRICE', 10_000, 1, Number.MAX_SAFE_INTEGER)),
+    paidResourcePayTo: readPayTo(env.PAID_RESOURCE_PAY_TO, read.problems),
   };
   return { config, problems: read.problems };
 }
@@ -65,4 +71,12 @@ function readTrustProxy(raw: string | undefined, problems: string[]): number {
   if (/^\d{1,2}$/.test(value)) return Number(value);
   problems.push(`TRUST_PROXY=${JSON.stringify(raw)} is not valid (accepted: true, false, or the number of proxies, 0-99); using false`);
   return 0;
+}
+
+function readPayTo(raw: string | undefined, problems: string[]): string | undefined {
+  const value = raw?.trim() ?? '';
+  if (value === '') return undefined;
+  if (/^0x[0-9a-fA-F]{40}$/.test(value)) return value;
+  problems.push(`PAID_RESOURCE_PAY_TO=${JSON.stringify(raw)} is not valid (accepted: a 0x-prefixed 20-byte hex address); paid resources answer 503`);
+  return undefined;
 }

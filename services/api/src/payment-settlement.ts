@@ -1,12 +1,7 @@
 import { authorizationStatus, settleWithFacilitator, type AuthorizationStatus } from './facilitator-client.js';
-import type { Payment } from './payment.js';
+import type { Payment, PaymentStatus } from './payment.js';
 import type { OutcomeSource, PaymentTransitions } from './payment-transitions.js';
-
-/** An HTTP answer to give: status and JSON body. */
-export interface Answer {
-  readonly status: 200 | 202 | 400 | 409 | 422 | 502 | 503;
-  readonly body: unknown;
-}
+import { NONCE_USED, refusalOf, TRANSACTION_FAILED, type Refusal } from './x402-refusal.js';
 
 export interface SettlementDependencies {
   readonly facilitatorUrl: string;
@@ -15,49 +10,66 @@ export interface SettlementDependencies {
   readonly transitions: PaymentTransitions;
 }
 
+/** What settling a payment came to. */
+export type Settlement =
+  /** The tokens moved (settled), or a transaction was sent and its outcome is not known yet (pending: the reconciler finds it). */
+  | { readonly kind: 'settled' | 'pending'; readonly payment: Payment | undefined }
+  /** A transaction was sent and failed for a reason that is not the payer's (out of gas ...): the payment is `failed`. */
+  | { readonly kind: 'failed'; readonly reason: string; readonly payment: Payment | undefined }
+  /** The facilitator refused the authorization: the tokens did not move and the payment no longer holds it. */
+  | { readonly kind: 'refused'; readonly refusal: Refusal; readonly payment: Payment | undefined }
+  /** Nothing was sent and the same call may be retried; the payment no longer holds the authorization. */
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
 /**
- * Settles a payment that was just moved to `settling` (its authorization's nonce recorded)
- * through the facilitator, and writes what happened:
- * - settled (200), pending (202: the outcome is not known yet, the reconciler finds it);
- * - failed (502: the tokens did not move; the payment can be settled again);
- * - refused before anything was sent: the facilitator's 400/422 passed on, or 503 when it
- *   or its dependencies are unavailable; the payment is `created` again;
- * - 409 from the facilitator (the authorization was used or is being settled): what became
- *   of it is asked at once, and the payment follows the chain.
+ * Settles a payment that was just moved to `settling` (its authorization's nonce recorded, its
+ * signature verified) by sending `request` (x402) to the facilitator, and writes what happened:
+ * settled; pending (sent, outcome unknown, or the answer was lost); failed (sent and failed);
+ * refused or nothing sent: the payment goes back to `back` and lets go of the authorization;
+ * the authorization used already: what became of it is asked at once and the payment follows the chain.
  */
-export async function settlePayment(payment: Payment, body: Record<string, unknown>, deps: SettlementDependencies): Promise<Answer> {
+export async function settleBoundPayment(payment: Payment, request: unknown, back: PaymentStatus, deps: SettlementDependencies): Promise<Settlement> {
   const { transitions } = deps;
-  const outcome = await settleWithFacilitator(deps.facilitatorUrl, { type: payment.type, authorization: body.authorization, signature: body.signature }, deps.timeoutMs);
+  const outcome = await settleWithFacilitator(deps.facilitatorUrl, request, deps.timeoutMs);
   const via = 'facilitator';
   switch (outcome.kind) {
     case 'settled':
-      return { status: 200, body: await transitions.moveOrRead(payment.id, ['settling'], 'settled', { txHash: outcome.transaction, via }) };
     case 'pending':
-      return { status: 202, body: await transitions.moveOrRead(payment.id, ['settling'], 'pending', { txHash: outcome.transaction, via }) };
-    case 'failed':
-      return { status: 502, body: { error: 'settlement failed', reason: outcome.reason, payment: await transitions.moveOrRead(payment.id, ['settling'], 'failed', { txHash: outcome.transaction, reason: outcome.reason, via }) } };
-    case 'rejected':
-      await transitions.move(payment.id, ['settling'], 'created', { reason: `the facilitator refused it (${outcome.status})`, via });
-      return { status: outcome.status, body: outcome.body ?? { error: 'the facilitator refused the settlement' } };
+      return { kind: outcome.kind, payment: await transitions.moveOrRead(payment.id, ['settling'], outcome.kind, { txHash: outcome.transaction, via }) };
     case 'unavailable':
-      if (!outcome.maybeSent) {
-        await transitions.move(payment.id, ['settling'], 'created', { reason: `nothing was sent: ${outcome.reason}`, via });
-        return { status: 503, body: { error: 'facilitator unavailable', reason: outcome.reason } };
+      if (outcome.maybeSent) return { kind: 'pending', payment: await transitions.moveOrRead(payment.id, ['settling'], 'pending', { reason: outcome.reason, via }) };
+      await transitions.move(payment.id, ['settling'], back, { reason: `nothing was sent: ${outcome.reason}`, via, unbind: true });
+      return { kind: 'unavailable', reason: outcome.reason };
+    case 'refused': {
+      const refusal = refusalOf(outcome.reason, outcome.message);
+      if (refusal.status === 409) return followAuthorization(payment, deps);
+      if (outcome.reason === TRANSACTION_FAILED) {
+        return { kind: 'failed', reason: outcome.message, payment: await transitions.moveOrRead(payment.id, ['settling'], 'failed', { txHash: outcome.transaction, reason: outcome.message, via }) };
       }
-      // It may have been sent: pending until the reconciler learns what became of it.
-      return { status: 202, body: await transitions.moveOrRead(payment.id, ['settling'], 'pending', { reason: outcome.reason, via }) };
-    case 'used': {
-      const status = await authorizationStatus(deps.facilitatorUrl, payment.payer, payment.authorizationNonce!, deps.timeoutMs);
-      if (status?.status === 'unused') {
-        await transitions.move(payment.id, ['settling'], 'created', { reason: 'the facilitator refused it as used, but nothing was sent', via });
-        return { status: 409, body: outcome.body };
-      }
-      const answer = (await applyAuthorizationStatus(transitions, payment, status ?? { status: 'pending', transaction: null }, via)) ?? (await transitions.current(payment.id)) ?? payment;
-      if (answer.status === 'settled') return { status: 200, body: answer };
-      if (answer.status === 'failed') return { status: 502, body: { error: 'settlement failed', reason: status?.reason ?? 'settlement failed', payment: answer } };
-      return { status: 202, body: answer };
+      const to = outcome.transaction === undefined ? back : 'failed';
+      return { kind: 'refused', refusal, payment: await transitions.moveOrRead(payment.id, ['settling'], to, { txHash: outcome.transaction, reason: `refused: ${outcome.message} (${outcome.reason})`, via, unbind: true }) };
     }
   }
+}
+
+/**
+ * A `settling` payment whose authorization the facilitator says is used (someone submitted it
+ * to the token directly, or another settlement of it is under way): what became of it is asked
+ * at once, and the payment follows the chain; when nothing was sent after all, it goes back to
+ * `created` without the authorization and the answer is a 409.
+ */
+export async function followAuthorization(payment: Payment, deps: SettlementDependencies): Promise<Settlement> {
+  const { transitions } = deps;
+  const via = 'facilitator';
+  const status = await authorizationStatus(deps.facilitatorUrl, payment.payer, payment.authorizationNonce!, deps.timeoutMs);
+  if (status?.status === 'unused') {
+    await transitions.move(payment.id, ['settling'], 'created', { reason: 'the facilitator refused it as used, but nothing was sent', via, unbind: true });
+    return { kind: 'refused', refusal: refusalOf(NONCE_USED, 'authorization already used'), payment: undefined };
+  }
+  const moved = (await applyAuthorizationStatus(transitions, payment, status ?? { status: 'pending', transaction: null }, via)) ?? (await transitions.current(payment.id)) ?? payment;
+  if (moved.status === 'settled') return { kind: 'settled', payment: moved };
+  if (moved.status === 'failed') return { kind: 'failed', reason: status?.reason ?? 'settlement failed', payment: moved };
+  return { kind: 'pending', payment: moved };
 }
 
 /**

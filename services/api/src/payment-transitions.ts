@@ -10,6 +10,8 @@ export interface TransitionDetails {
   /** Why it failed, or why it went back to `created`. */
   readonly reason?: string | undefined;
   readonly via: OutcomeSource;
+  /** The authorization was refused or never sent: the payment lets go of it. */
+  readonly unbind?: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export class PaymentTransitions {
     const fields = { paymentId: id, from: from.join('|'), status: to, txHash: details.txHash ?? null, reason: details.reason, via: details.via };
     let moved: Payment | undefined;
     try {
-      moved = await this.store.transition(id, from, to, details.txHash ?? undefined);
+      moved = await this.store.transition(id, from, to, details.txHash ?? undefined, details.unbind ?? false);
     } catch (error) {
       if (error instanceof DatabaseUnavailableError) this.log.error(fields, `payment ${id} not recorded as ${to}: database unavailable; the reconciler records its outcome once the database is back`);
       throw error;

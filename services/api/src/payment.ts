@@ -64,13 +64,16 @@ export function parseNewPayment(body: Record<string, unknown>): NewPayment {
 /** `GET /payments` paging: `limit` 1-100 (default 20), `before` an id. */
 export function parsePage(limit: string | undefined, before: string | undefined): { limit: number; before: string | undefined } {
   if (limit !== undefined && !/^(100|[1-9]\d?)$/.test(limit)) throw badRequest('limit must be an integer from 1 to 100', 'limit');
-  if (before !== undefined && !isPaymentId(before)) throw badRequest('before must be a payment id', 'before');
+  if (before !== undefined && !isPaymentId(before)) throw badRequest('before must be a payment id (an integer from 1 to 9223372036854775807)', 'before');
   return { limit: limit === undefined ? 20 : Number(limit), before };
 }
 
-/** Payment ids are positive bigserial values. */
+/** The largest payment id: ids are bigserial values, PostgreSQL's bigint. */
+const PAYMENT_ID_MAX = 2n ** 63n - 1n;
+
+/** Payment ids are positive bigserial values: 1 to 2^63 - 1 (a larger one would make PostgreSQL refuse the query). */
 export function isPaymentId(value: string): boolean {
-  return /^[1-9]\d{0,18}$/.test(value);
+  return /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= PAYMENT_ID_MAX;
 }
 
 /**

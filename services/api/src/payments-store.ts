@@ -119,25 +119,48 @@ export class PaymentsStore {
 
   /**
    * Starts settling a `created` or `failed` payment with the authorization of `nonce`
-   * (recorded before the facilitator is called, so what became of it can be asked later);
-   * undefined when the payment is in another state. Throws `AuthorizationInUseError` when
-   * another payment of the payer holds that authorization.
+   * (recorded before the facilitator is asked to settle it, so what became of it can be asked
+   * later); undefined when the payment is in another state. Throws `AuthorizationInUseError`
+   * when another payment of the payer holds that authorization.
    */
   async beginSettlement(id: string, nonce: string): Promise<Payment | undefined> {
     await this.ensureSchema();
-    try {
+    return this.binding(nonce, '(SELECT lower(payer) FROM payments WHERE id = $1)', [id], async () => {
       const { rows } = await this.query<PaymentRow>(
         `UPDATE payments SET status = 'settling', authorization_nonce = $2, updated_at = now()
          WHERE id = $1 AND status IN ('created', 'failed') RETURNING ${COLUMNS}`,
         [id, nonce],
       );
       return rows[0] === undefined ? undefined : toPayment(rows[0]);
+    });
+  }
+
+  /** Records a payment already `settling` with the authorization of `nonce` (a paid request); throws `AuthorizationInUseError` as `beginSettlement` does. */
+  async createSettling(payment: NewPayment, nonce: string): Promise<Payment> {
+    await this.ensureSchema();
+    return this.binding(nonce, 'lower($1)', [payment.payer], async () => {
+      const { rows } = await this.query<PaymentRow>(
+        `INSERT INTO payments (type, amount, payer, payee, memo, status, authorization_nonce) VALUES ($1, $2, $3, $4, $5, 'settling', $6) RETURNING ${COLUMNS}`,
+        [payment.type, payment.amount, payment.payer, payment.payee, payment.memo ?? null, nonce],
+      );
+      return toPayment(rows[0]!);
+    });
+  }
+
+  /** The payment the authorization `nonce` of `payer` is bound to, if any. */
+  async authorizationHolder(payer: string, nonce: string): Promise<string | undefined> {
+    await this.ensureSchema();
+    const { rows } = await this.query<{ id: string }>('SELECT id FROM payments WHERE lower(payer) = lower($1) AND authorization_nonce = $2', [payer, nonce]);
+    return rows[0]?.id;
+  }
+
+  /** Runs `write`, which binds `nonce`; a unique violation becomes `AuthorizationInUseError` naming the payment holding it (the payer given by `payerSql` over `values`). */
+  private async binding<T>(nonce: string, payerSql: string, values: unknown[], write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
     } catch (error) {
       if (!(error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION)) throw error;
-      const { rows } = await this.query<{ id: string }>(
-        'SELECT id FROM payments WHERE lower(payer) = (SELECT lower(payer) FROM payments WHERE id = $1) AND authorization_nonce = $2',
-        [id, nonce],
-      );
+      const { rows } = await this.query<{ id: string }>(`SELECT id FROM payments WHERE lower(payer) = ${payerSql} AND authorization_nonce = $2`, [...values, nonce]);
       throw new AuthorizationInUseError(rows[0]?.id);
     }
   }
@@ -160,14 +183,16 @@ export class PaymentsStore {
 
   /**
    * Moves a payment from `from` to `status` (with its transaction hash); undefined when
-   * the payment was not in `from` (another request got there first).
+   * the payment was not in `from` (another request got there first). `unbind` removes its
+   * authorization (one that was refused, or never sent): the payment no longer holds it.
    */
-  async transition(id: string, from: readonly PaymentStatus[], status: PaymentStatus, txHash?: string): Promise<Payment | undefined> {
+  async transition(id: string, from: readonly PaymentStatus[], status: PaymentStatus, txHash?: string, unbind = false): Promise<Payment | undefined> {
     await this.ensureSchema();
     const { rows } = await this.query<PaymentRow>(
-      `UPDATE payments SET status = $2, tx_hash = COALESCE($3, tx_hash), updated_at = now()
+      `UPDATE payments SET status = $2, tx_hash = COALESCE($3, tx_hash), updated_at = now(),
+         authorization_nonce = CASE WHEN $5 THEN NULL ELSE authorization_nonce END
        WHERE id = $1 AND status = ANY($4::text[]) RETURNING ${COLUMNS}`,
-      [id, status, txHash ?? null, from],
+      [id, status, txHash ?? null, from, unbind],
     );
     return rows[0] === undefined ? undefined : toPayment(rows[0]);
   }

@@ -15,6 +15,8 @@ import { ChainUnavailableError, readChain } from './chain-unavailable-error.js';
 import type { FacilitatorConfig } from './config.js';
 import type { Eip3009Token } from './eip3009-token.js';
 import type { Settler } from './settler.js';
+import { settleX402, verifyX402, type X402Dependencies } from './x402-handlers.js';
+import { isX402Body, X402_SCHEME, X402_VERSION } from './x402-payment.js';
 
 export interface FacilitatorDependencies {
   readonly config: FacilitatorConfig;
@@ -62,8 +64,24 @@ export function createFacilitatorApp({ config, redis, client, claims, token, set
 
   app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: 'body larger than 64 KiB' }, 413) }));
 
+  /** `GET /supported` (x402): the one kind this facilitator settles, and the account that pays the gas. */
+  app.get('/supported', (c) =>
+    c.json({
+      kinds: token === undefined ? [] : [{ x402Version: X402_VERSION, scheme: X402_SCHEME, network }],
+      extensions: [],
+      signers: settler === undefined ? {} : { 'eip155:*': [settler.address] },
+    }),
+  );
+
+  const x402 = (): X402Dependencies => ({ network, token: requireToken(), claims, settler, nowSeconds: nowSeconds() });
+
   app.post('/verify', async (c) => {
-    const request = parseSettlementRequest(await readJsonObject(c));
+    const body = await readJsonObject(c);
+    if (isX402Body(body)) {
+      const answer = await verifyX402(body, x402());
+      return c.json(answer.body, answer.status);
+    }
+    const request = parseSettlementRequest(body);
     const { authorization } = request;
     const eip3009 = requireToken();
     await verifySettlementRequest(request, eip3009.domain, nowSeconds());
@@ -74,7 +92,12 @@ export function createFacilitatorApp({ config, redis, client, claims, token, set
   });
 
   app.post('/settle', async (c) => {
-    const request = parseSettlementRequest(await readJsonObject(c));
+    const body = await readJsonObject(c);
+    if (isX402Body(body)) {
+      const answer = await settleX402(body, x402());
+      return c.json(answer.body, answer.status);
+    }
+    const request = parseSettlementRequest(body);
     const { authorization } = request;
     const now = nowSeconds();
     const eip3009 = requireToken();

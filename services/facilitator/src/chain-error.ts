@@ -7,6 +7,8 @@ export interface ChainErrorSummary {
   readonly reason: string;
   /** The class name of the most specific error in the cause chain (`ContractFunctionRevertedError`, `HttpRequestError` ...). */
   readonly errorClass: string;
+  /** Set when the token refused the call (a revert): its custom error's name (`ERC20InsufficientBalance`), or `revert` for a revert string or an unknown one. */
+  readonly tokenError?: string;
 }
 
 const MAX_REASON = 200;
@@ -19,9 +21,12 @@ const MAX_REASON = 200;
 export function summarizeChainError(error: unknown): ChainErrorSummary {
   const chain = causeChain(error);
   const reverted = chain.find((e): e is ContractFunctionRevertedError => e instanceof ContractFunctionRevertedError);
-  if (reverted !== undefined) return { reason: revertReason(reverted), errorClass: reverted.name };
+  if (reverted !== undefined) {
+    const name = reverted.data?.errorName;
+    return { reason: revertReason(reverted), errorClass: reverted.name, tokenError: name !== undefined && name !== 'Error' ? name : 'revert' };
+  }
   const executionReverted = chain.find((e): e is ExecutionRevertedError => e instanceof ExecutionRevertedError);
-  if (executionReverted !== undefined) return { reason: cut(`reverted: ${executionReverted.details || executionReverted.shortMessage}`), errorClass: executionReverted.name };
+  if (executionReverted !== undefined) return { reason: cut(`reverted: ${executionReverted.details || executionReverted.shortMessage}`), errorClass: executionReverted.name, tokenError: 'revert' };
   const viem = chain.filter((e): e is BaseError => e instanceof BaseError);
   const specific = viem.at(-1);
   if (specific !== undefined) {

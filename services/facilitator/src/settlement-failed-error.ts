@@ -19,6 +19,8 @@ export class SettlementFailedError extends Error {
     readonly reachedChain: boolean,
     /** The token had already used the authorization (found under the nonce lock). */
     readonly alreadyUsed = false,
+    /** The token refused the call (a revert, simulated or mined): its custom error's name, or `revert`; undefined for any other failure (the node, the transport). */
+    readonly tokenError?: string,
   ) {
     super(reason);
   }
@@ -26,7 +28,7 @@ export class SettlementFailedError extends Error {
   /** Any error of a settlement as a failure; one already converted is returned as it is. */
   static from(error: unknown, transaction: Hex | undefined, reachedChain: boolean): SettlementFailedError {
     if (error instanceof SettlementFailedError) return error;
-    const { reason, errorClass } = summarizeChainError(error);
-    return new SettlementFailedError(reason, errorClass, transaction, reachedChain);
+    const { reason, errorClass, tokenError } = summarizeChainError(error);
+    return new SettlementFailedError(reason, errorClass, transaction, reachedChain, false, tokenError);
   }
 }

@@ -3,14 +3,23 @@ import type { Logger } from 'pino';
 import { hashTypedData, keccak256, WaitForTransactionReceiptTimeoutError, type Hex, type PrivateKeyAccount, type PublicClient, type TransactionReceipt } from 'viem';
 import { authorizationTypedData, type SettlementRequest } from './authorization.js';
 import type { AuthorizationClaims } from './authorization-claims.js';
-import { summarizeChainError } from './chain-error.js';
+import { summarizeChainError, type ChainErrorSummary } from './chain-error.js';
 import type { Eip3009Token } from './eip3009-token.js';
 import type { NonceManager } from './nonce-manager.js';
 import { SettlementFailedError } from './settlement-failed-error.js';
 
 export type SettleResult =
   | { readonly status: 'success' | 'pending'; readonly transaction: Hex }
-  | { readonly status: 'failure'; readonly reason: string; readonly transaction: Hex | undefined; readonly alreadyUsed: boolean };
+  | {
+      readonly status: 'failure';
+      readonly reason: string;
+      readonly transaction: Hex | undefined;
+      readonly alreadyUsed: boolean;
+      /** Whether a transaction reached the chain (then it was mined and reverted, or lacked the token's events). */
+      readonly reachedChain: boolean;
+      /** Set when the token refused it: its custom error's name (`ERC20InsufficientBalance`) or `revert`; undefined when the node or transport failed. */
+      readonly tokenError: string | undefined;
+    };
 
 export interface SettlerOptions {
   readonly client: PublicClient;
@@ -37,6 +46,11 @@ export interface SettlerOptions {
  */
 export class Settler {
   constructor(private readonly options: SettlerOptions) {}
+
+  /** The account that sends the settlements and pays their gas. */
+  get address(): Hex {
+    return this.options.account.address;
+  }
 
   async settle(request: SettlementRequest): Promise<SettleResult> {
     let transaction: Hex | undefined;
@@ -69,7 +83,7 @@ export class Settler {
       this.options.log.warn({ ...fields, err: { type: failure.errorClass, message: failure.reason } }, 'settlement failed');
       this.options.log.debug({ ...fields, err: error }, 'settlement failed: the whole error');
       if (!failure.reachedChain && !failure.alreadyUsed) await this.release(request);
-      return { status: 'failure', reason: failure.reason, transaction: failure.transaction, alreadyUsed: failure.alreadyUsed };
+      return { status: 'failure', reason: failure.reason, transaction: failure.transaction, alreadyUsed: failure.alreadyUsed, reachedChain: failure.reachedChain, tokenError: failure.tokenError };
     }
   }
 
@@ -133,8 +147,8 @@ export class Settler {
   private async checkReceipt(request: SettlementRequest, receipt: TransactionReceipt, gas: bigint): Promise<void> {
     const transaction = receipt.transactionHash;
     if (receipt.status === 'reverted') {
-      const { reason, errorClass } = receipt.gasUsed >= gas ? { reason: 'transaction ran out of gas', errorClass: SettlementFailedError.name } : await this.revertReason(request, receipt.blockNumber);
-      throw new SettlementFailedError(reason, errorClass, transaction, true);
+      const { reason, errorClass, tokenError } = receipt.gasUsed >= gas ? { reason: 'transaction ran out of gas', errorClass: SettlementFailedError.name } : await this.revertReason(request, receipt.blockNumber);
+      throw new SettlementFailedError(reason, errorClass, transaction, true, false, tokenError);
     }
     const { authorizationUsed, transferred } = this.options.token.settledIn(receipt, request.authorization);
     if (!authorizationUsed || !transferred) {
@@ -143,7 +157,7 @@ export class Settler {
   }
 
   /** Why a mined call reverted: the same call simulated on the state its block left (a receipt carries no reason). */
-  private async revertReason(request: SettlementRequest, blockNumber: bigint): Promise<{ reason: string; errorClass: string }> {
+  private async revertReason(request: SettlementRequest, blockNumber: bigint): Promise<ChainErrorSummary> {
     try {
       await this.options.token.estimateTransfer(request, this.options.account.address, blockNumber);
       return { reason: 'transaction reverted', errorClass: SettlementFailedError.name };

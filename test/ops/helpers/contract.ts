@@ -13,6 +13,7 @@ sum(rate(http_requests_total{job="twinkle-api"}[5m])) * 100`,
   sum(rate(http_request_duration_seconds_bucket{job="twinkle-api"}[5m])) by (le, route)
 )`,
   'Requests by Status Code': `sum(rate(http_requests_total{job="twinkle-api"}[5m])) by (status_code)`,
+  'Paid Requests (x402)': `sum(rate(http_requests_total{job="twinkle-api",route="/paid/:resource"}[5m])) by (status_code)`,
 };
 
 /** The Facilitator dashboard: panel title -> query. */
