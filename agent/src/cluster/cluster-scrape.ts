@@ -2,7 +2,7 @@ import type { Server } from 'node:net';
 import type { Resource } from '@opentelemetry/resources';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ExemplarLookup } from '../metrics/openmetrics.js';
-import { askPeer, type PeerAnswer } from './ask-peer.js';
+import { PeerConnections, type PeerAnswer } from './ask-peer.js';
 import { combineSnapshots, type CombinedScrape } from './combine-snapshots.js';
 import { FamilyTotals, isCumulative } from './family-totals.js';
 import type { GroupDirectory, SnapshotFile } from './group-directory.js';
@@ -76,12 +76,13 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
   };
 
   /** This worker's snapshot now (its own counts plus the adopted ones), on disk before anyone sees it. */
-  const takeOwn = async (): Promise<{ raw: WorkerSnapshot; snapshot: WorkerSnapshot }> => {
+  const takeOwn = async (): Promise<{ raw: WorkerSnapshot; snapshot: WorkerSnapshot; text: string }> => {
     const own = await options.collectOwn();
     const raw = snapshotOf(own.resourceMetrics, own.exemplars, identity());
     const snapshot = withAdopted(raw);
-    directory.writeSnapshot(snapshot);
-    return { raw, snapshot };
+    const text = JSON.stringify(snapshot);
+    directory.writeOwn(id, text);
+    return { raw, snapshot, text };
   };
 
   const withAdopted = (snapshot: WorkerSnapshot): WorkerSnapshot => {
@@ -99,9 +100,10 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
   others.delete(id);
   if (![...others].some((other) => isAlive(pidOf(other)))) for (const other of others) directory.forget(other);
 
+  const peerConnections = new PeerConnections();
   const server: Server = listenForPeers(
     directory.socketPath(id),
-    async () => JSON.stringify((await takeOwn()).snapshot),
+    async () => (await takeOwn()).text,
     (err) => options.onError(`cluster: cannot listen for the other workers (${err.message}); scrapes reaching them leave this worker out`),
   );
 
@@ -121,7 +123,7 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
       const listing = directory.list();
       const peers = listing.sockets.filter((peer) => peer !== id);
       const answers = new Map<string, PeerAnswer>();
-      await Promise.all(peers.map(async (peer) => answers.set(peer, await askPeer(directory.socketPath(peer), timeoutMs))));
+      await Promise.all(peers.map(async (peer) => answers.set(peer, await peerConnections.ask(directory.socketPath(peer), timeoutMs))));
 
       const newest = new Map<string, WorkerSnapshot>([[id, own]]);
       const offer = (s: WorkerSnapshot): void => {
@@ -129,14 +131,17 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
         if (held === undefined || s.seq > held.seq) newest.set(s.id, s);
       };
       for (const answer of answers.values()) if (answer.state === 'answered') offer(answer.snapshot);
-      // Files of every worker but this one: a peer's may be newer than its answer (it
-      // answered another scrape since, or adopted someone), and exited ones have only files.
-      let files: SnapshotFile[] = [];
+      // Files of the workers that did not answer (exited, stuck). When one moved under the
+      // reader (an adoption ran meanwhile), every file is read again, the answered peers'
+      // too: the adopter's file, written before the adopted one's went, is newer than its answer.
+      let files: SnapshotFile[] = listing.files;
+      let moved = false;
       for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-        files = attempt === 0 ? listing.files : directory.list().files;
-        let moved = false;
+        if (attempt > 0) files = directory.list().files;
+        moved = false;
         for (const file of files) {
           if (file.id === id && file.by === undefined) continue;
+          if (attempt === 0 && file.by === undefined && answers.get(file.id)?.state === 'answered') continue;
           const read = directory.read(file);
           if (read === 'gone') moved = true;
           else if (read !== undefined) offer(read);
@@ -176,12 +181,13 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
       }
       if (took.length > 0) {
         // The adopted counts are in this worker's file before the claimed files go.
-        directory.writeSnapshot(withAdopted({ ...raw, ...identity() }));
+        directory.writeOwn(id, JSON.stringify(withAdopted({ ...raw, ...identity() })));
         for (const file of took) directory.release(file.id, id);
       }
       return { ...result, note: describe(answered, missing, missingPids, exitedCount, timeoutMs) };
     },
     close() {
+      peerConnections.close();
       server.close();
       directory.removeSocket(id);
     },

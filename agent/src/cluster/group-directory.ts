@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshot, type WorkerSnapshot } from './worker-snapshot.js';
 
@@ -15,6 +15,9 @@ export interface GroupListing {
   readonly files: SnapshotFile[];
 }
 
+/** Reads of a file met mid-write before it counts as unreadable. */
+const READ_ATTEMPTS = 5;
+
 const SOCKET = /^w-([0-9a-z-]+)\.sock$/;
 const OWN_FILE = /^w-([0-9a-z-]+)\.json$/;
 const CLAIMED_FILE = /^a-([0-9a-z-]+)\.by-([0-9a-z-]+)\.json$/;
@@ -25,9 +28,18 @@ const CLAIMED_FILE = /^a-([0-9a-z-]+)\.by-([0-9a-z-]+)\.json$/;
  * (`w-<id>.json`, written before it answers, so any count a scrape has shown is on disk
  * and outlives the process), and snapshots of exited workers that a live one is adopting
  * (`a-<id>.by-<adopter>.json`: renamed there first, so two adopters never both take one).
- * Every write is a rename of a complete file, so a reader sees a whole snapshot or none.
+ *
+ * A worker writes its file in place, one `pwrite` at offset 0 of a descriptor it keeps
+ * open: a snapshot is one JSON line, and whatever follows the first newline (the tail of a
+ * longer snapshot before it) is not read. A write to a temporary file renamed over the
+ * last one cost ~0.26 ms a scrape here, most of a scrape's cost (rename on this disk); a
+ * single write cannot be half done by a killed process, and a reader that meets one in
+ * progress (a line that does not parse) reads again.
  */
 export class GroupDirectory {
+  private ownFd: number | undefined;
+  private ownId: string | undefined;
+
   constructor(readonly path: string) {}
 
   /** Creates the directory (private to the user); false when it cannot be used. */
@@ -70,23 +82,30 @@ export class GroupDirectory {
     return { sockets, files };
   }
 
-  /** Writes a worker's snapshot whole (a temporary file renamed over the last one). */
-  writeSnapshot(snapshot: WorkerSnapshot): void {
-    const partial = join(this.path, `.w-${snapshot.id}.${snapshot.seq}.tmp`);
-    writeFileSync(partial, JSON.stringify(snapshot), { mode: 0o600 });
-    renameSync(partial, this.filePath({ id: snapshot.id, by: undefined }));
+  /** Writes this worker's snapshot (`text`, its JSON) into its own file, in place. */
+  writeOwn(id: string, text: string): void {
+    if (this.ownFd === undefined || this.ownId !== id) {
+      this.ownFd = openSync(this.filePath({ id, by: undefined }), constants.O_WRONLY | constants.O_CREAT, 0o600);
+      this.ownId = id;
+    }
+    writeSync(this.ownFd, `${text}\n`, 0);
   }
 
   /** Reads a snapshot file: 'gone' when it was renamed or removed since it was listed, undefined when unreadable. */
   read(file: SnapshotFile): WorkerSnapshot | 'gone' | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.filePath(file), 'utf8');
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      let text: string;
+      try {
+        text = readFileSync(this.filePath(file), 'utf8');
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+      }
+      const end = text.indexOf('\n');
+      const snapshot = end < 0 ? undefined : parseSnapshot(text.slice(0, end));
+      if (snapshot !== undefined) return snapshot.id === file.id ? snapshot : undefined;
+      // A write in progress, or a file created but not written yet: read again.
     }
-    const snapshot = parseSnapshot(text);
-    return snapshot?.id === file.id ? snapshot : undefined;
+    return undefined;
   }
 
   /** Takes `file` for adopter `by` (atomically: one adopter wins); the snapshot, or undefined when another took it first. */
@@ -117,6 +136,14 @@ export class GroupDirectory {
   /** Removes the worker's own socket and nothing else (its snapshot stays for adoption). */
   removeSocket(id: string): void {
     this.remove(this.socketPath(id));
+    if (this.ownFd !== undefined) {
+      try {
+        closeSync(this.ownFd);
+      } catch {
+        // closed already
+      }
+      this.ownFd = undefined;
+    }
   }
 
   private filePath(file: SnapshotFile): string {
