@@ -263,6 +263,9 @@ describe('/metrics of a node:cluster group', () => {
       // Two series, on two connections: the primary hands them to two workers.
       await getOnce(`${app.url}/`);
       await getOnce(`${app.url}/payments/${round}`);
+      // Access lines leave within 100 ms: wait for this round's two before reading them.
+      const completed = () => app.jsonLines().filter((l) => l.msg === 'Request completed').length;
+      for (let waited = 0; completed() < 2 * (round + 1) && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       const res = await getOnce(`${app.url}/metrics`, { accept: 'application/openmetrics-text; version=1.0.0' });
       const om = parseOpenMetrics(res.body);
       const traceIds = om.samples.flatMap((x) => (x.exemplar ? [x.exemplar.labels.trace_id] : []));
