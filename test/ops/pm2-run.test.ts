@@ -3,6 +3,7 @@ import { answeredBy, getOnce } from '../helpers/cluster-app.js';
 import { freePort } from '../helpers/loopback-server.js';
 import { wentBackwards } from '../helpers/monotonic.js';
 import { parsePrometheusText, samplesOf, valueOf, type Scrape } from '../helpers/prometheus-text.js';
+import { eventually } from '../stack/processes.js';
 import { createPm2, type Pm2 } from './helpers/pm2.js';
 
 // The API needs Redis and PostgreSQL: the test servers of .ci/services.sh (or the URLs set).
@@ -19,21 +20,8 @@ afterEach(async () => {
   pm2 = undefined;
 });
 
-/** Polls until `check` returns a value (not undefined), at most `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** How long each step waits for what it polls (pm2 starting or reloading two workers takes seconds). */
+const STEP_MS = 60_000;
 
 async function scrape(url: string): Promise<Scrape & { by: number | undefined }> {
   const res = await getOnce(`${url}/metrics`);
@@ -72,16 +60,16 @@ describe('pm2 from npm runs the process files', () => {
     const port = await freePort();
     await pm2.run('start', pm2.processFile('ecosystem.config.cjs', 'twinkle-api', port, SERVICE_ENV));
     const url = `http://127.0.0.1:${port}`;
-    await until('the API answering', async () => ((await getOnce(`${url}/health`)).status > 0 ? true : undefined));
+    await eventually('the API answering', async () => ((await getOnce(`${url}/health`)).status > 0 ? true : undefined), STEP_MS, 200);
     await sendHealth(url, 3);
     const s = await scrape(url);
     expect(healthRequests(s)).toBeGreaterThanOrEqual(3);
     // One process: no cluster families.
     expect(samplesOf(s, 'twinkle_cluster_workers')).toEqual([]);
-    const lines = await until('access lines in pm2 logs', async () => {
+    const lines = await eventually('access lines in pm2 logs', async () => {
       const l = await pm2Lines(pm2!);
       return l.filter((x) => x.msg === 'Request completed' && x.path === '/health').length >= 3 ? l : undefined;
-    });
+    }, STEP_MS, 200);
     expect(lines.some((l) => l.name === '@twinkle/agent' && String(l.msg).startsWith('agent started'))).toBe(true);
     expect(lines.find((l) => l.msg === 'Request completed')?.service).toBe('twinkle-api');
   });
@@ -91,43 +79,43 @@ describe('pm2 from npm runs the process files', () => {
     const port = await freePort();
     await pm2.run('start', pm2.processFile('ecosystem.cluster.config.cjs', 'twinkle-api', port, SERVICE_ENV, 2));
     const url = `http://127.0.0.1:${port}`;
-    const first = await until('both workers online', async () => {
+    const first = await eventually('both workers online', async () => {
       const list = await pm2!.processes();
       return list.length === 2 && list.every((p) => p.status === 'online' && p.pid > 0) ? list.map((p) => p.pid) : undefined;
-    });
-    let sent = await until('the API answering', async () => ((await getOnce(`${url}/health`)).status > 0 ? 1 : undefined));
+    }, STEP_MS, 200);
+    let sent = await eventually('the API answering', async () => ((await getOnce(`${url}/health`)).status > 0 ? 1 : undefined), STEP_MS, 200);
     // pm2 says "online" before a worker listens: requests go to both only once both listen.
     // pm2 takes a cluster worker's lines from process.stdout.write: the agent's are among them,
     // with the service name pm2 gives the app (read from pm2_env before pm2 copies it).
-    const lines = await until('access lines of both workers in pm2 logs', async () => {
+    const lines = await eventually('access lines of both workers in pm2 logs', async () => {
       sent += await sendHealth(url, 2);
       const l = await pm2Lines(pm2!);
       const pids = new Set(l.filter((x) => x.msg === 'Request completed').map((x) => x.pid));
       return first.every((pid) => pids.has(pid)) ? l : undefined;
-    });
+    }, STEP_MS, 200);
     expect(lines.filter((l) => l.msg === 'Request completed').every((l) => l.service === 'twinkle-api')).toBe(true);
     const started = lines.filter((l) => l.name === '@twinkle/agent' && String(l.msg).startsWith('agent started')).map((l) => l.pid);
     expect(new Set(started)).toEqual(new Set(first));
 
-    const before = await until('a scrape covering both workers', async () => {
+    const before = await eventually('a scrape covering both workers', async () => {
       const s = await scrape(url);
       return samplesOf(s, 'twinkle_cluster_worker_up').filter((x) => x.value === 1).length === 2 ? s : undefined;
-    });
+    }, STEP_MS, 200);
     expect(new Set(samplesOf(before, 'twinkle_cluster_worker_up').map((x) => Number(x.labels.pid)))).toEqual(new Set(first));
     // Every /health request sent so far, whichever worker served it.
     const counted = healthRequests(before);
     expect(counted).toBe(sent);
 
     await pm2.run('reload', 'twinkle-api');
-    const second = await until('two new workers online', async () => {
+    const second = await eventually('two new workers online', async () => {
       const list = await pm2!.processes();
       return list.length === 2 && list.every((p) => p.status === 'online' && !first.includes(p.pid)) ? list.map((p) => p.pid) : undefined;
-    });
-    const after = await until('a scrape covering the new workers', async () => {
+    }, STEP_MS, 200);
+    const after = await eventually('a scrape covering the new workers', async () => {
       const s = await scrape(url);
       const up = samplesOf(s, 'twinkle_cluster_worker_up').filter((x) => x.value === 1).map((x) => Number(x.labels.pid));
       return second.every((pid) => up.includes(pid)) && up.length === 2 ? s : undefined;
-    });
+    }, STEP_MS, 200);
     expect(wentBackwards(before, after)).toEqual([]);
     expect(valueOf(after, 'twinkle_cluster_workers', { state: 'exited' })).toBe(2);
     // Nothing was sent between the two scrapes but the scrapes: the old workers' requests all count.
