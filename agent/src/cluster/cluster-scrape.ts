@@ -69,20 +69,35 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
   /** Ids of adopted workers, and when: they stay in `members` for MEMBER_GRACE_MS. */
   const adoptedIds = new Map<string, number>();
 
-  const identity = () => {
+  /** Who this worker's snapshots hold now: itself and the workers it adopted (the latter for MEMBER_GRACE_MS). */
+  const membership = (): Pick<WorkerSnapshot, 'members' | 'adopted'> => {
     const now = Date.now();
     for (const [member, at] of adoptedIds) if (now - at > MEMBER_GRACE_MS) adoptedIds.delete(member);
-    return { id, pid: process.pid, seq: ++seq, members: [id, ...adoptedIds.keys()], adopted: adoptedCount };
+    return { members: [id, ...adoptedIds.keys()], adopted: adoptedCount };
   };
+  /** The seq of the snapshot in this worker's file, and the newest of its own counts taken. */
+  let written = 0;
+  let newestOwn: WorkerSnapshot | undefined;
 
-  /** This worker's snapshot now (its own counts plus the adopted ones), on disk before anyone sees it. */
-  const takeOwn = async (): Promise<{ raw: WorkerSnapshot; snapshot: WorkerSnapshot; text: string }> => {
+  /**
+   * This worker's snapshot now: its own counts plus the adopted ones, with the members
+   * that hold them, both read at once so no reader counts an adopted worker twice. Its
+   * seq is taken before the collection, whose counts are read at its start, so two
+   * collections at once (a scrape and a peer's question) are ordered by seq as by count;
+   * the file only ever moves to a higher seq, so it never holds less than any answer gave.
+   */
+  const takeOwn = async (): Promise<{ snapshot: WorkerSnapshot; text: string }> => {
+    const taken = ++seq;
     const own = await options.collectOwn();
-    const raw = snapshotOf(own.resourceMetrics, own.exemplars, identity());
-    const snapshot = withAdopted(raw);
+    const raw = snapshotOf(own.resourceMetrics, own.exemplars, { id, pid: process.pid, seq: taken, members: [id], adopted: 0 });
+    if (newestOwn === undefined || raw.seq > newestOwn.seq) newestOwn = raw;
+    const snapshot = withAdopted({ ...raw, ...membership() });
     const text = JSON.stringify(snapshot);
-    directory.writeOwn(id, text);
-    return { raw, snapshot, text };
+    if (snapshot.seq > written) {
+      directory.writeOwn(id, text);
+      written = snapshot.seq;
+    }
+    return { snapshot, text };
   };
 
   const withAdopted = (snapshot: WorkerSnapshot): WorkerSnapshot => {
@@ -119,7 +134,7 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
 
   return {
     async collect() {
-      const { raw, snapshot: own } = await takeOwn();
+      const { snapshot: own } = await takeOwn();
       const listing = directory.list();
       const peers = listing.sockets.filter((peer) => peer !== id);
       const answers = new Map<string, PeerAnswer>();
@@ -179,9 +194,11 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
         const file = files.find((f) => f.id === s.id && (f.by === undefined || liveState(f.by) === 'gone'));
         if (file !== undefined && adopt(file)) took.push(file);
       }
-      if (took.length > 0) {
+      if (took.length > 0 && newestOwn !== undefined) {
         // The adopted counts are in this worker's file before the claimed files go.
-        directory.writeOwn(id, JSON.stringify(withAdopted({ ...raw, ...identity() })));
+        const snapshot = withAdopted({ ...newestOwn, seq: ++seq, ...membership() });
+        directory.writeOwn(id, JSON.stringify(snapshot));
+        written = snapshot.seq;
         for (const file of took) directory.release(file.id, id);
       }
       return { ...result, note: describe(answered, missing, missingPids, exitedCount, timeoutMs) };
