@@ -2,6 +2,7 @@
 //   npm ci && npm run build && mkdir -p /var/log/twinkle
 //   pm2 start otel-collector/ecosystem.config.cjs
 //   pm2 logs twinkle-api --lines 100
+// Cluster mode (a worker per core on one port): ecosystem.cluster.config.cjs.
 // Logs go to /var/log/twinkle/<service>.log, where promtail/promtail-config.yml reads them.
 const path = require('node:path');
 

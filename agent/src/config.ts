@@ -99,6 +99,20 @@ export interface AgentConfig {
   readonly sentry: SentryConfig | undefined;
   /** Node's `--unhandled-rejections` mode (from the flags or NODE_OPTIONS). @default "throw" */
   readonly unhandledRejections: UnhandledRejectionsMode;
+  /** Set when pm2 started the process (`pm_id`): its app name, and whether in cluster mode. @default undefined */
+  readonly pm2: Pm2Process | undefined;
+}
+
+/** What pm2 tells a process it started. */
+export interface Pm2Process {
+  /** The app's `name` in the process file. */
+  readonly appName: string;
+  /**
+   * `exec_mode` is cluster_mode: the process is a `node:cluster` worker of pm2's daemon,
+   * whose stdout and stderr are pm2's own; pm2 takes the app's lines by replacing
+   * `process.stdout.write` and `process.stderr.write` (lib/ProcessContainer.js).
+   */
+  readonly clusterMode: boolean;
 }
 
 /** Node's `--unhandled-rejections` modes. */
@@ -146,7 +160,8 @@ const DEFAULT_EXEMPLAR_INTERVAL_MS = 15_000;
 const DEFAULT_EXIT_FLUSH_TIMEOUT_MS = 2000;
 
 /** Reads and validates the environment; never throws. */
-export function readConfig(env: Env = process.env): ConfigResult {
+export function readConfig(hostEnv: Env = process.env): ConfigResult {
+  const env = withPm2Env(hostEnv);
   const problems: string[] = [];
   const reader = new EnvReader(env, problems);
 
@@ -208,6 +223,7 @@ export function readConfig(env: Env = process.env): ConfigResult {
     exitFlushTimeoutMs: reader.positiveInteger('TWINKLE_EXIT_FLUSH_TIMEOUT_MS', DEFAULT_EXIT_FLUSH_TIMEOUT_MS),
     sentry: reader.sentry(),
     unhandledRejections: unhandledRejectionsMode([...process.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]),
+    pm2: env.pm_id === undefined ? undefined : { appName: env.name ?? '', clusterMode: env.exec_mode === 'cluster_mode' },
   };
   return { config: Object.freeze(config), problems };
 }
@@ -234,6 +250,28 @@ export function otlpHeaders(signal: 'traces' | 'metrics' | 'logs', env: Env = pr
     }
   }
   return out;
+}
+
+/**
+ * The environment as the app will see it. pm2 in cluster mode starts a worker with the
+ * app's variables inside one variable, `pm2_env` (JSON), and copies them into
+ * `process.env` only after the preloads ran (pm2 lib/ProcessContainer.js), so the agent
+ * would miss `OTEL_SERVICE_NAME` and the rest: they are read from there, with pm2's
+ * precedence (its values replace the process's).
+ */
+function withPm2Env(env: Env): Env {
+  const raw = env.pm2_env;
+  if (raw === undefined) return env;
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return env;
+    const out: Record<string, string | undefined> = { ...env };
+    // As process.env would hold them: numbers (pm_id) as strings; objects are not variables.
+    for (const [key, value] of Object.entries(parsed)) if (typeof value === 'string' || typeof value === 'number') out[key] = String(value);
+    return out;
+  } catch {
+    return env;
+  }
 }
 
 /** `http://host:4318` + `v1/traces`, keeping any path prefix the endpoint has (as the OTLP spec says). */

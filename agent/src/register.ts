@@ -6,6 +6,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { readConfig } from './config.js';
 import { createDiag } from './diag.js';
+import { writeThroughHostStreams } from './output/line-sink.js';
 import type { AgentHandle } from './sdk.js';
 
 /** What the guard holds while the agent is disabled or did not start. */
@@ -29,6 +30,8 @@ function register(): AgentHandle {
   if (!isMainThread) return NOOP_AGENT;
 
   const { config, problems } = readConfig(process.env);
+  // pm2's cluster mode takes a worker's lines from process.stdout/stderr.write, not from its descriptors.
+  if (config.pm2?.clusterMode) writeThroughHostStreams();
   const diag = createDiag(config);
   for (const problem of problems) diag.warn(problem);
   // OTEL_SDK_DISABLED=true: nothing patched, nothing served.

@@ -23,8 +23,14 @@ export {
   METRIC_ACTIVE_HANDLES,
   METRIC_ACTIVE_REQUESTS,
   ALL_METRICS,
+  LABEL_PID,
+  LABEL_WORKER_STATE,
+  WORKER_STATES,
+  METRIC_CLUSTER_WORKERS,
+  METRIC_CLUSTER_WORKER_UP,
+  CLUSTER_METRICS,
 } from './metrics.js';
-export type { HttpMethod, SettlementStatus, SettlementType } from './metrics.js';
+export type { HttpMethod, SettlementStatus, SettlementType, WorkerState } from './metrics.js';
 export {
   ATTR_TWINKLE_REQUEST_ID,
   ATTR_TWINKLE_SETTLEMENT_TYPE,

@@ -91,30 +91,40 @@ export const METRIC_PROCESS_CPU_SYSTEM = {
 export const METRIC_PROCESS_RESIDENT_MEMORY = {
   name: 'process_resident_memory_bytes',
   description: 'Resident memory size in bytes.',
+  /** How a scrape of several processes on one port combines it: the group holds the sum. */
+  cluster: 'sum',
 } as const;
 
 /** Gauge: process heap size, bytes (VmData on Linux, as prom-client reads it). */
 export const METRIC_PROCESS_HEAP = {
   name: 'process_heap_bytes',
   description: 'Process heap size in bytes.',
+  /** How a scrape of several processes on one port combines it: the group holds the sum. */
+  cluster: 'sum',
 } as const;
 
 /** Gauge: event loop lag, seconds, measured with setImmediate at scrape time. */
 export const METRIC_EVENTLOOP_LAG = {
   name: 'nodejs_eventloop_lag_seconds',
   description: 'Lag of event loop in seconds.',
+  /** How a scrape of several processes on one port combines it: the worst worker is what a request can meet. */
+  cluster: 'max',
 } as const;
 
 /** Gauge: number of active libuv handles. */
 export const METRIC_ACTIVE_HANDLES = {
   name: 'nodejs_active_handles_total',
   description: 'Total number of active handles.',
+  /** How a scrape of several processes on one port combines it: the group holds the sum. */
+  cluster: 'sum',
 } as const;
 
 /** Gauge: number of active libuv requests. */
 export const METRIC_ACTIVE_REQUESTS = {
   name: 'nodejs_active_requests_total',
   description: 'Total number of active requests.',
+  /** How a scrape of several processes on one port combines it: the group holds the sum. */
+  cluster: 'sum',
 } as const;
 
 /** Every metric family the agent exposes, in the README's order. */
@@ -131,3 +141,33 @@ export const ALL_METRICS = [
   METRIC_ACTIVE_HANDLES,
   METRIC_ACTIVE_REQUESTS,
 ] as const;
+
+/** Label key: the process id of one worker of a group that shares a port (node:cluster, pm2 cluster mode). */
+export const LABEL_PID = 'pid';
+/** Label key: what became of the workers a cluster scrape counts. */
+export const LABEL_WORKER_STATE = 'state';
+/** `state` values of `twinkle_cluster_workers`. */
+export const WORKER_STATES = ['answered', 'missing', 'exited'] as const;
+export type WorkerState = (typeof WORKER_STATES)[number];
+
+/**
+ * Gauge, only in the scrape of a group of processes sharing one port: how many workers
+ * it counts, by state: `answered` (their counts are current), `missing` (alive but did
+ * not answer within the bound: their counters and buckets as of their last answer, no
+ * gauges), `exited` (gone: what they had counted when last asked is kept).
+ */
+export const METRIC_CLUSTER_WORKERS = {
+  name: 'twinkle_cluster_workers',
+  description: 'Workers of this process group counted by this scrape, by state.',
+  labels: [LABEL_WORKER_STATE],
+} as const;
+
+/** Gauge, only in a cluster scrape: 1 for each live worker that answered it, 0 for one that did not within the bound. */
+export const METRIC_CLUSTER_WORKER_UP = {
+  name: 'twinkle_cluster_worker_up',
+  description: 'Whether this live worker answered the scrape in time (1) or is left out of it (0).',
+  labels: [LABEL_PID],
+} as const;
+
+/** The families a scrape adds when several processes share one port. */
+export const CLUSTER_METRICS = [METRIC_CLUSTER_WORKERS, METRIC_CLUSTER_WORKER_UP] as const;

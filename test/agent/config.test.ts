@@ -179,4 +179,22 @@ describe('readConfig', () => {
   it('lets none win in an exporter list', () => {
     expect(readConfig({ OTEL_TRACES_EXPORTER: 'otlp,none' }).config.tracesExporter).toBe('none');
   });
+
+  it("reads the app's variables from pm2_env when pm2 starts a cluster worker (pm2 copies them into process.env only later)", () => {
+    const pm2Env = JSON.stringify({ OTEL_SERVICE_NAME: 'twinkle-api', LOG_LEVEL: 'debug', pm_id: 3, name: 'twinkle-api', exec_mode: 'cluster_mode', env: { X: 'y' } });
+    const { config, problems } = readConfig({ pm2_env: pm2Env, LOG_LEVEL: 'warn' });
+    expect(problems).toEqual([]);
+    expect(config.serviceName).toBe('twinkle-api');
+    // pm2's values replace the process's, as pm2 itself does.
+    expect(config.logLevel).toBe('debug');
+    expect(config.pm2).toEqual({ appName: 'twinkle-api', clusterMode: true });
+  });
+
+  it('knows pm2 fork mode from its variables, and ignores a pm2_env that is not JSON', () => {
+    expect(readConfig({ pm_id: '0', name: 'twinkle-api', exec_mode: 'fork_mode' }).config.pm2).toEqual({ appName: 'twinkle-api', clusterMode: false });
+    const { config, problems } = readConfig({ pm2_env: '{not json', OTEL_SERVICE_NAME: 'svc' });
+    expect(problems).toEqual([]);
+    expect(config.serviceName).toBe('svc');
+    expect(config.pm2).toBeUndefined();
+  });
 });

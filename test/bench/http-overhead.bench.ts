@@ -12,7 +12,10 @@
  * rate of half of bare's capacity in that round (open loop, fixed-rate-client.ts), RSS, and
  * a check that the receiver got one trace per request. Figures are medians over rounds of
  * each run paired with its round's bare run. Then a memory phase: each setup under
- * sustained load, RSS read every 15 s. Prints a table per shape and issue 10's targets.
+ * sustained load, RSS read every 15 s. Then the cluster phase: the app as one process and as
+ * a node:cluster group of 2 workers on both cores, bare and under the agent (metrics only),
+ * the servers' CPU per request and the CPU a scrape of /metrics costs (lib/cluster-phase.ts).
+ * Prints a table per shape, the cluster table, and issue 10's targets.
  *
  *   npm run bench    # ~26 min on 2 cores: 3 rounds per shape, then 2 min per setup
  *
@@ -20,6 +23,7 @@
  *   BENCH_SECONDS=8         saturation load per run (after a 2 s warm-up)
  *   BENCH_RATE_SECONDS=8    fixed-rate load per run
  *   BENCH_RSS_SECONDS=120   the memory phase's load per setup; 0 skips it
+ *   BENCH_CLUSTER_ROUNDS=3  rounds of the cluster phase (default BENCH_ROUNDS); 0 skips it
  *   BENCH_SCENARIOS="agent, traced;dd-trace"   a subset, names separated by ';' (bare always runs)
  *   BENCH_RATE_TOOL=autocannon                 autocannon -R instead of fixed-rate-client.ts
  *
@@ -34,6 +38,7 @@ import { AUTOCANNON_VERSION, type RateTool } from './lib/fixed-rate-load.ts';
 import { LOAD_TOOL } from './lib/load.ts';
 import { describeMachine } from './lib/machine.ts';
 import { runMemoryPhase, type MemoryResult } from './lib/memory-phase.ts';
+import { formatClusterFigures, runClusterPhase, type ClusterFigures } from './lib/cluster-phase.ts';
 import { startReceivers } from './lib/receivers.ts';
 import { formatMemoryTable, formatRun, formatShapeTable } from './lib/report.ts';
 import { runSetup, type RunResult } from './lib/run-setup.ts';
@@ -94,14 +99,15 @@ const config: BenchConfig = {
   baseEnv,
   receivers,
 };
-const estimate = estimateRunSeconds(config, setups, SHAPES.length);
+const clusterRounds = Math.round(numberFromEnv('BENCH_CLUSTER_ROUNDS', config.rounds, 0));
+const estimate = estimateRunSeconds(config, setups, SHAPES.length, clusterRounds);
 const minutes = (s: number): string => `${(s / 60).toFixed(1)} min`;
 console.log(
   `# http-overhead: ${setups.length} setups x ${SHAPES.length} shapes x ${config.rounds} rounds ` +
     `(${config.warmupSeconds} s warm-up, ${config.seconds} s saturation, ${config.rateSeconds} s at half of bare's capacity, ${config.connections} connections), GET ${config.path}; ` +
     (config.rssSeconds > 0 ? `then ${config.rssSeconds} s of sustained load per setup (service shape)` : 'memory phase skipped'),
 );
-console.log(`# about ${minutes(estimate.total)}: rounds ${minutes(estimate.rounds)}, memory phase ${minutes(estimate.memory)}`);
+console.log(`# about ${minutes(estimate.total)}: rounds ${minutes(estimate.rounds)}, memory phase ${minutes(estimate.memory)}, cluster phase ${minutes(estimate.cluster)}`);
 console.log(`# ${describeMachine({ saturation: LOAD_TOOL, fixedRate: rateTool === 'autocannon' ? `autocannon ${AUTOCANNON_VERSION} -R (bursts each second, whole-ms latencies)` : `fixed-rate-client.ts (open loop, node ${process.version})` })}`);
 
 const started = performance.now();
@@ -145,6 +151,9 @@ try {
     }
   }
 
+  let cluster: ClusterFigures | undefined;
+  if (clusterRounds > 0) cluster = await runClusterPhase(config, clusterRounds, nextPort, (line) => console.log(line));
+
   console.log('');
   console.log(`Figures: medians over ${config.rounds} round(s) of each run paired with that round's bare run. Added CPU per request = 1e6/rps(setup) - 1e6/rps(bare).`);
   for (const { shape, title } of SHAPES) {
@@ -154,6 +163,11 @@ try {
   if (memory.size > 0) {
     console.log('');
     for (const line of formatMemoryTable(config.rssSeconds, memory)) console.log(line);
+  }
+
+  if (cluster !== undefined) {
+    console.log('');
+    for (const line of formatClusterFigures(cluster, config.seconds)) console.log(line);
   }
 
   const targets: TargetCheck[] = SHAPES.flatMap(({ shape }) => checkShapeTargets(shape, figures.get(shape)!));

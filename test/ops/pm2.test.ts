@@ -43,4 +43,11 @@ describe('ecosystem.config.cjs', () => {
       expect(file).toMatch(/\.log$/);
     }
   });
+
+  it('has a cluster-mode variant: the same apps, a worker per core, one log file per service', () => {
+    const cluster = (createRequire(import.meta.url)(opsPath('ecosystem.cluster.config.cjs')) as { apps: Array<Pm2App & Record<string, unknown>> }).apps;
+    expect(cluster.map(({ exec_mode, instances, merge_logs, ...app }) => ({ app, exec_mode, instances, merge_logs }))).toEqual(
+      apps.map((app) => ({ app, exec_mode: 'cluster', instances: 'max', merge_logs: true })),
+    );
+  });
 });

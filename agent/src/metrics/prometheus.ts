@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { diag } from '@opentelemetry/api';
-import type { MetricProducer } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { AgentDiag } from '../diag.js';
 import { markAgentServer } from '../server/agent-servers.js';
 import { chooseExpositionFormat, OPENMETRICS_CONTENT_TYPE } from './exposition-format.js';
@@ -10,9 +10,22 @@ import { serializeOpenMetrics, type ExemplarLookup } from './openmetrics.js';
 /** The path Prometheus scrapes, on the app's port or on the dedicated listener. */
 export const METRICS_PATH = '/metrics';
 
+/** Metrics gathered from elsewhere than this process's reader alone (a cluster's workers), with a line about what they cover. */
+export interface GatheredMetrics {
+  readonly resourceMetrics: ResourceMetrics;
+  readonly exemplars: ExemplarLookup;
+  /** Written as a comment line at the top of the text format (OpenMetrics has no comments). */
+  readonly note: string;
+}
+
 /** The Prometheus reader and the ways `/metrics` is answered. */
 export interface PrometheusEndpoint {
   readonly exporter: PrometheusExporter;
+  /**
+   * Answers every scrape from `gather` from now on (a cluster scrape of the whole group).
+   * If it fails, that scrape is answered from this process's own reader, said once.
+   */
+  answerFrom(gather: () => Promise<GatheredMetrics>, onFailure: (err: unknown) => void): void;
   /** Answers one scrape. */
   serve(req: IncomingMessage, res: ServerResponse): void;
   /** Starts the dedicated listener, when one is configured. */
@@ -35,6 +48,34 @@ export function createPrometheusEndpoint(producers: MetricProducer[] = [], exemp
     metricProducers: producers,
   });
   let server: Server | undefined;
+  let gather: (() => Promise<GatheredMetrics>) | undefined;
+  let onGatherFailure: (err: unknown) => void = () => {};
+  // Configured as the exporter configures its own, so a gathered scrape reads as a single process's.
+  const serializer = new PrometheusSerializer('', false, undefined, true, true);
+
+  const serveGathered = (from: () => Promise<GatheredMetrics>, openMetrics: boolean, req: IncomingMessage, res: ServerResponse): void => {
+    from().then(
+      (gathered) => {
+        let body: string;
+        try {
+          body = openMetrics
+            ? serializeOpenMetrics(gathered.resourceMetrics, gathered.exemplars)
+            : `# ${gathered.note.replace(/\n/g, ' ')}\n${serializer.serialize(gathered.resourceMetrics)}`;
+        } catch (err) {
+          onGatherFailure(err);
+          serveOwn(req, res, openMetrics);
+          return;
+        }
+        res.statusCode = 200;
+        res.setHeader('content-type', openMetrics ? OPENMETRICS_CONTENT_TYPE : 'text/plain');
+        res.end(body);
+      },
+      (err: unknown) => {
+        onGatherFailure(err);
+        serveOwn(req, res, openMetrics);
+      },
+    );
+  };
 
   const serveOpenMetrics = (req: IncomingMessage, res: ServerResponse): void => {
     exporter.collect().then(
@@ -59,14 +100,24 @@ export function createPrometheusEndpoint(producers: MetricProducer[] = [], exemp
     );
   };
 
-  const serve = (req: IncomingMessage, res: ServerResponse): void => {
-    if (chooseExpositionFormat(req.headers.accept) === 'openmetrics') serveOpenMetrics(req, res);
+  const serveOwn = (req: IncomingMessage, res: ServerResponse, openMetrics: boolean): void => {
+    if (openMetrics) serveOpenMetrics(req, res);
     else exporter.getMetricsRequestHandler(req, res);
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    const openMetrics = chooseExpositionFormat(req.headers.accept) === 'openmetrics';
+    if (gather !== undefined) serveGathered(gather, openMetrics, req, res);
+    else serveOwn(req, res, openMetrics);
   };
 
   return {
     exporter,
     serve,
+    answerFrom(from, onFailure) {
+      gather = from;
+      onGatherFailure = onFailure;
+    },
     listen(listener, diag) {
       server = createServer(function twinkleMetricsListener(req, res) {
         const path = (req.url ?? '').split('?', 1)[0];

@@ -23,6 +23,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { HostStreamLineSink } from './host-stream-line-sink.js';
 
 /** What a sink writes to. */
 export type StreamName = 'stdout' | 'stderr';
@@ -271,12 +272,22 @@ class FdLineSink implements LineSink {
 }
 
 const sinks = new Map<StreamName, LineSink>();
+let throughHostStreams = false;
+
+/**
+ * Makes every sink made from now on write through `process.stdout.write` and
+ * `process.stderr.write` instead of descriptors 1 and 2: for pm2's cluster mode, where
+ * those functions are how pm2 takes a worker's lines (host-stream-line-sink.ts).
+ */
+export function writeThroughHostStreams(): void {
+  throughHostStreams = true;
+}
 
 /** The process's one sink for `name`, shared by everything the agent writes there, so lines keep their order. */
 export function lineSink(name: StreamName): LineSink {
   let sink = sinks.get(name);
   if (sink === undefined) {
-    sink = new FdLineSink(name);
+    sink = throughHostStreams ? new HostStreamLineSink(name) : new FdLineSink(name);
     sinks.set(name, sink);
   }
   return sink;

@@ -12,7 +12,9 @@ import type { AgentConfig } from '../config.js';
 import type { AgentDiag } from '../diag.js';
 import { createHttpServerMetrics, type HttpServerMetrics } from '../metrics/http.js';
 import { createOtlpMetricReader } from '../metrics/metric-reader.js';
+import type { ExemplarLookup } from '../metrics/openmetrics.js';
 import { createPrometheusEndpoint, METRICS_PATH, type PrometheusEndpoint } from '../metrics/prometheus.js';
+import { joinWorkerGroup } from '../cluster/join-worker-group.js';
 import { registerRuntimeMetrics } from '../metrics/runtime/index.js';
 import { createSettlementExemplars } from '../metrics/settlement-exemplars.js';
 import { withoutCredentials } from '../scrub.js';
@@ -42,14 +44,16 @@ export function startMetrics(config: AgentConfig, resource: Resource, tracing: b
     tracing && config.metricsExporter === 'prometheus' && config.exemplarFilter === 'trace_based' ? config.exemplarIntervalMs : undefined;
   const http = createHttpServerMetrics(temporality, exemplarInterval);
   let prometheus: PrometheusEndpoint | undefined;
+  let exemplars: ExemplarLookup = () => undefined;
   if (config.metricsExporter === 'prometheus') {
     const settlementExemplars = exemplarInterval === undefined ? undefined : createSettlementExemplars(exemplarInterval);
     if (settlementExemplars !== undefined) publishSettlementExemplars(settlementExemplars);
-    prometheus = createPrometheusEndpoint([http.producer], (name, attributes) => {
+    exemplars = (name, attributes) => {
       if (name === METRIC_HTTP_REQUEST_DURATION.name) return http.exemplarsOf(attributes);
       if (name === METRIC_SETTLEMENT_DURATION.name) return settlementExemplars?.exemplarsOf(attributes);
       return undefined;
-    });
+    };
+    prometheus = createPrometheusEndpoint([http.producer], exemplars);
     reader = prometheus.exporter;
   } else {
     reader = createOtlpMetricReader(config, [http.producer], (reason) =>
@@ -63,6 +67,9 @@ export function startMetrics(config: AgentConfig, resource: Resource, tracing: b
   metrics.setGlobalMeterProvider(meterProvider);
   undo.push(() => metrics.disable());
   registerRuntimeMetrics(meterProvider.getMeter(INSTRUMENTATION_SCOPE, VERSION));
+
+  // Workers sharing a port (node:cluster, pm2 cluster mode) each answer a scrape for the whole group.
+  if (prometheus !== undefined) joinWorkerGroup(config, resource, prometheus, exemplars, diag, undo);
 
   let endpoint: string | undefined;
   if (prometheus !== undefined && config.prometheusListener !== undefined) {

@@ -32,8 +32,9 @@ function toMs(value: string, unit: string): number {
 /**
  * Drives `url` as hard as it answers, from another process pinned to `core`, for `seconds`,
  * with `connections` keep-alive connections (wrk -t1, or autocannon when wrk is missing).
+ * `core` is a taskset list: one core, or several ("0,1").
  */
-export function runLoad(url: string, options: { seconds: number; connections: number; core: number }): Promise<LoadResult> {
+export function runLoad(url: string, options: { seconds: number; connections: number; core: number | string }): Promise<LoadResult> {
   const args = WRK
     ? ['-c', String(options.core), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', url]
     : ['-c', String(options.core), 'npx', 'autocannon', '-j', '-c', String(options.connections), '-d', String(options.seconds), url];

@@ -32,7 +32,8 @@ export async function startServer(options: {
   nodeArgs: readonly string[];
   env: Record<string, string>;
   port: number;
-  core: number;
+  /** A taskset list: one core, or several ("0,1"). */
+  core: number | string;
   path: string;
   cwd: string;
 }): Promise<BenchServer> {
