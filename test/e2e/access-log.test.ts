@@ -5,17 +5,14 @@
  * it. `LOG_LEVEL` drops the lines below it, not the access log as a whole.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 
 let app: RunningApp | undefined;
-let receiver: OtlpReceiver | undefined;
 
 afterEach(async () => {
   await app?.stop();
-  await receiver?.close();
   app = undefined;
-  receiver = undefined;
 });
 
 const PATHS = ['/payments/1', '/status/302', '/admin/stats', '/nowhere', '/status/429', '/boom', '/boom-later', '/settle/paywall?outcome=failure', '/status/503'];
@@ -59,11 +56,16 @@ describe('the access line', () => {
   });
 
   it('names the error thrown after an await when the request runs in a context (traces on)', async () => {
-    receiver = await startOtlpReceiver();
-    app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
-    const lines = await accessLines(app, PATHS.length);
-    expect(lines.get('/boom-later')).toMatchObject({ level: 50, status: 500, err: { type: 'RangeError' }, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
-    expect(lines.get('/boom')).toMatchObject({ level: 50, err: { type: 'Error' } });
+    const receiver = await startOtlpReceiver();
+    try {
+      app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+      const lines = await accessLines(app, PATHS.length);
+      expect(lines.get('/boom-later')).toMatchObject({ level: 50, status: 500, err: { type: 'RangeError' }, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      expect(lines.get('/boom')).toMatchObject({ level: 50, err: { type: 'Error' } });
+    } finally {
+      await app?.stop();
+      await receiver.close();
+    }
   });
 
   it.each([
