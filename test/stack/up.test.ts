@@ -157,12 +157,13 @@ describe('npm run up', () => {
       return body.data.length > 0 ? body.data[0] : undefined;
     }, 30_000);
     expect(trace.traceID).toMatch(/^[0-9a-f]+$/);
-    const result = await eventually('the printed PromQL command prints a result', async () => {
-      const body = JSON.parse(await run(commands[2]!)) as { status: string; data: { result: Array<{ metric: Record<string, string> }> } };
+    // rate() needs two scrapes of a series (15 s apart): wait until the API's /payments has them.
+    const result = await eventually('the printed PromQL command prints the rate of the API\'s /payments', async () => {
+      const body = JSON.parse(await run(commands[2]!)) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
       expect(body.status).toBe('success');
-      return body.data.result.length > 0 ? body.data.result : undefined;
+      return body.data.result.find((r) => r.metric.job === 'twinkle-api' && r.metric.route === '/payments');
     }, 60_000);
-    expect(result.some((r) => r.metric.job === 'twinkle-api' && r.metric.route === '/payments')).toBe(true);
+    expect(Number.isFinite(Number(result.value[1]))).toBe(true);
   });
 
   it('Ctrl-C stops everything it started, in order: no process left, every port free, no temporary folder', async () => {
