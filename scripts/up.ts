@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { findGoBinaries } from './go-binaries.ts';
+import { findPrometheusPages } from './prometheus-pages.ts';
 import { startLocalChain } from './local-chain.ts';
 import { answersOk, ProcessGroup, waitUntil } from './process-group.ts';
 import { createScratchDir } from './scratch-dir.ts';
@@ -43,15 +44,14 @@ if (inUse.length > 0) {
   process.exit(1);
 }
 
-// Built once per machine (minutes), cached under ~/.cache/twinkle-bin; progress on this terminal.
-const buildStarted = Date.now();
+// Built once per machine (minutes), cached under ~/.cache/twinkle-bin; the script says on
+// this terminal what it builds (a line before and after each) or that it found them cached.
 execFileSync(join(OPS, 'scripts/build-binaries.sh'), { stdio: ['ignore', 'ignore', 'inherit'] });
 const binaries = findGoBinaries();
 if (!binaries.collector || !binaries.jaeger) {
   say('the collector or Jaeger binary is missing after otel-collector/scripts/build-binaries.sh');
   process.exit(1);
 }
-say(`collector and Jaeger ready in ${((Date.now() - buildStarted) / 1000).toFixed(1)} s`);
 
 const scratch = createScratchDir('twinkle-up');
 const logs = (name: string): string => join(scratch.path, `${name}.log`);
@@ -83,9 +83,12 @@ async function startComponent(spec: ComponentSpec): Promise<void> {
 }
 
 try {
+  const toolsStarted = Date.now();
   await startComponent(jaegerSpec(binaries.jaeger));
   await startComponent(collectorSpec(binaries.collector));
   await startComponent(prometheusSpec(join(scratch.path, 'prometheus-data')));
+  const prometheusPages = await findPrometheusPages(STACK.prometheus);
+  say(`Jaeger, the collector and Prometheus answering after ${((Date.now() - toolsStarted) / 1000).toFixed(1)} s`);
   const env: Record<string, string | undefined> = { ...process.env, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: STACK.collectorOtlpHttp };
   delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (!env.RPC_URL) Object.assign(env, (await startLocalChain(group, scratch.path, '8545', say, logs('anvil'))).env);
@@ -98,12 +101,12 @@ try {
     `traces       ${await describeTracesDestination(env)}`,
     `collector    OTLP ${STACK.collectorOtlpHttp} (HTTP), ${STACK.collectorOtlpGrpc} (gRPC); its own metrics ${STACK.collectorMetrics}`,
     `Jaeger       ${STACK.jaeger}  (the query API; the compose image has the UI)`,
-    `Prometheus   ${STACK.prometheus}/targets  ${STACK.prometheus}/alerts  (scrapes both services every 15 s, with the Twinkle alert rules)`,
+    `Prometheus   ${prometheusPages.targets}  ${prometheusPages.alerts}  (scrapes both services every 15 s, with the Twinkle alert rules)`,
     `tool logs    ${scratch.path}/{jaeger,collector,prometheus,anvil}.log (removed at Ctrl-C)`,
     'try          npm run load   (in another shell: a minute of traffic), then',
     `             curl -si localhost:${ports.api}/payments | grep -i x-request-id   and find that request's trace:`,
     `             curl -sG ${STACK.jaeger}/api/traces --data-urlencode service=twinkle-api --data-urlencode 'tags={"twinkle.request_id":"<the id>"}'`,
-    `             curl -s '${STACK.prometheus}/api/v1/query?query=sum(rate(http_requests_total[1m]))by(job,route)'`,
+    `             curl -sG ${STACK.prometheus}/api/v1/query --data-urlencode 'query=sum by (job, route) (rate(http_requests_total[1m]))'`,
     'Ctrl-C stops everything it started',
   ]) say(line);
 } catch (error) {

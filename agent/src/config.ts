@@ -95,6 +95,12 @@ export interface AgentConfig {
    * @default 2000
    */
   readonly exitFlushTimeoutMs: number;
+  /**
+   * `TWINKLE_ALLOW_UNSUPPORTED_NODE`: start on a Node older than the agent supports
+   * (node-floor.ts) instead of staying off. Unsupported: only that it starts is tested there.
+   * @default false
+   */
+  readonly allowUnsupportedNode: boolean;
   /** Sentry, when `SENTRY_DSN` holds a valid DSN. @default undefined */
   readonly sentry: SentryConfig | undefined;
   /** Node's `--unhandled-rejections` mode (from the flags or NODE_OPTIONS). @default "throw" */
@@ -221,6 +227,7 @@ export function readConfig(hostEnv: Env = process.env): ConfigResult {
     logDestination: reader.oneOf('LOG_DESTINATION', ['stdout', 'stderr'] as const, 'stdout'),
     diagnostics: reader.oneOf('TWINKLE_DIAGNOSTICS', ['stderr', 'stdout', 'off'] as const, 'stderr'),
     exitFlushTimeoutMs: reader.positiveInteger('TWINKLE_EXIT_FLUSH_TIMEOUT_MS', DEFAULT_EXIT_FLUSH_TIMEOUT_MS),
+    allowUnsupportedNode: reader.boolean('TWINKLE_ALLOW_UNSUPPORTED_NODE', false),
     sentry: reader.sentry(),
     unhandledRejections: unhandledRejectionsMode([...process.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]),
     pm2: env.pm_id === undefined ? undefined : { appName: env.name ?? '', clusterMode: env.exec_mode === 'cluster_mode' },

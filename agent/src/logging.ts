@@ -34,7 +34,7 @@ export function requestLogFields(): Record<string, string> {
 export interface AgentLoggers {
   /** What `@twinkle/agent/api` hands to services: scrubbed, request-aware. */
   readonly logger: Logger;
-  /** The access log, when `LOG_LEVEL` lets `info` through: fields are built by the agent from safe values, so no scrubbing pass. */
+  /** The access log, when `LOG_LEVEL` lets at least its 5xx lines (`error`) through: fields are built by the agent from safe values, so no scrubbing pass. */
   readonly accessLog: AccessLog | undefined;
 }
 
@@ -70,7 +70,8 @@ export function createLoggers(
     },
     destination,
   );
-  const accessLog = LEVELS[config.logLevel] <= LEVELS.info ? createAccessLog(destination, base) : undefined;
+  const threshold = LEVELS[config.logLevel];
+  const accessLog = threshold <= LEVELS.error ? createAccessLog(destination, base, threshold) : undefined;
   return { logger, accessLog };
 }
 

@@ -1,11 +1,12 @@
 /**
  * What `node --import @twinkle/agent` (or `--require`) runs, through preload.ts (which
- * loads it bundled, with a code cache): config, double-load guard, ESM hook, start, one
- * log line. A failure leaves the app running uninstrumented and is said once.
+ * loads it bundled, with a code cache): double-load guard, config, Node floor, ESM hook,
+ * start, one log line. A failure leaves the app running uninstrumented and is said once.
  */
 import { isMainThread } from 'node:worker_threads';
 import { readConfig } from './config.js';
 import { createDiag } from './diag.js';
+import { isSupportedNode, unsupportedNodeMessage } from './node-floor.js';
 import { writeThroughHostStreams } from './output/line-sink.js';
 import type { AgentHandle } from './sdk.js';
 
@@ -33,6 +34,13 @@ function register(): AgentHandle {
   // pm2's cluster mode takes a worker's lines from process.stdout/stderr.write, not from its descriptors.
   if (config.pm2?.clusterMode) writeThroughHostStreams();
   const diag = createDiag(config);
+  // Below the floor: one line and nothing else, before anything that needs a newer Node loads.
+  const supported = isSupportedNode(process.versions.node);
+  if (!supported && !config.allowUnsupportedNode) {
+    diag.warn(unsupportedNodeMessage(process.version, false));
+    return NOOP_AGENT;
+  }
+  if (!supported) diag.warn(unsupportedNodeMessage(process.version, true));
   for (const problem of problems) diag.warn(problem);
   // OTEL_SDK_DISABLED=true: nothing patched, nothing served.
   if (config.disabled) return NOOP_AGENT;

@@ -26,6 +26,7 @@ describe('readConfig', () => {
       disabledInstrumentations: [],
       diagnostics: 'stderr',
       exitFlushTimeoutMs: 2000,
+      allowUnsupportedNode: false,
       metricExportIntervalMs: 60_000,
       metricExportTimeoutMs: 30_000,
     });
@@ -114,6 +115,14 @@ describe('readConfig', () => {
       readConfig({ TWINKLE_DIAGNOSTICS: 'OFF', TWINKLE_EXIT_FLUSH_TIMEOUT_MS: '500', OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '900' }).config,
     ).toMatchObject({ diagnostics: 'off', exitFlushTimeoutMs: 500, metricExportIntervalMs: 1000, metricExportTimeoutMs: 900 });
     expect(readConfig({ TWINKLE_DIAGNOSTICS: 'stdout' }).config.diagnostics).toBe('stdout');
+  });
+
+  it('reads whether to start on a Node older than the floor, with a line for a value that is not true or false', () => {
+    expect(readConfig({ TWINKLE_ALLOW_UNSUPPORTED_NODE: 'TRUE' }).config.allowUnsupportedNode).toBe(true);
+    expect(readConfig({ TWINKLE_ALLOW_UNSUPPORTED_NODE: 'false' }).config.allowUnsupportedNode).toBe(false);
+    const { config, problems } = readConfig({ TWINKLE_ALLOW_UNSUPPORTED_NODE: 'yes' });
+    expect(config.allowUnsupportedNode).toBe(false);
+    expect(problems).toEqual(['TWINKLE_ALLOW_UNSUPPORTED_NODE="yes" is not valid (accepted: true or false); using false']);
   });
 
   it('prefers the traces endpoint as given over the base endpoint', () => {

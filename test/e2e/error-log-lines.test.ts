@@ -2,7 +2,7 @@
  * Errors in the agent's log lines: `err.type` is the error's class name (pino's own error
  * serializer, run before the secret scrubber copies the object), never "Object".
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 
 describe('errors in log lines', () => {
@@ -11,8 +11,9 @@ describe('errors in log lines', () => {
 
   beforeAll(async () => {
     app = await spawnApp('error-log-app.mjs', { nodeArgs: WITH_AGENT });
-    // The agent's destination writes in chunks at least every 100 ms.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The app logs its seven lines before it listens; the agent's destination writes them
+    // within 100 ms, or later on a busy machine.
+    await vi.waitFor(() => expect(app.jsonLines().length).toBeGreaterThanOrEqual(7), { timeout: 10_000, interval: 50 });
     lines = new Map(app.jsonLines().map((line) => [line.msg as string, line]));
   });
   afterAll(async () => {

@@ -127,17 +127,31 @@ describe('exemplars on a real scrape', () => {
     expect(receiver.spans.filter((s) => s.attributes[ATTR_TWINKLE_EXEMPLAR] !== undefined)).toEqual([]);
   });
 
-  it('replaces a bucket\'s exemplar once its interval has passed', async () => {
-    const { app } = await start({ TWINKLE_EXEMPLAR_INTERVAL_MS: '300' });
-    const ids = async () => exemplarsOf(await scrapeOpenMetrics(app.url)).filter((e) => e.labels.route === '/payments/:id').map((e) => e.span_id);
+  it('replaces a bucket\'s exemplar only once its interval has passed since it was taken', async () => {
+    const intervalMs = 300;
+    const { app } = await start({ TWINKLE_EXEMPLAR_INTERVAL_MS: String(intervalMs) });
+    /** The exemplar of each bucket of the route's series, by `le`, with when it was taken. */
+    const slots = async (): Promise<Map<string, { spanId: string; seconds: number }>> =>
+      new Map(
+        (await scrapeOpenMetrics(app.url)).samples
+          .filter((s) => s.exemplar !== undefined && s.labels.route === '/payments/:id')
+          .map((s) => [s.labels.le!, { spanId: s.exemplar!.labels.span_id!, seconds: s.exemplar!.timestamp! }]),
+      );
     await sendRequests(() => `${app.url}/payments/1`, 20, 1);
-    const before = await ids();
+    const before = await slots();
+    expect(before.size).toBeGreaterThanOrEqual(1);
     await sendRequests(() => `${app.url}/payments/1`, 20, 1);
-    expect(await ids()).toEqual(before); // within the interval: kept
-    await new Promise((r) => setTimeout(r, 400));
+    // However long those requests took: a slot that changed was taken at least the interval
+    // after the exemplar it replaced (on a quick machine, none changed).
+    for (const [le, now] of await slots()) {
+      const was = before.get(le);
+      if (was !== undefined && was.spanId !== now.spanId) expect((now.seconds - was.seconds) * 1000, `le=${le}`).toBeGreaterThanOrEqual(intervalMs - 1);
+    }
+    const taken = await slots();
+    await new Promise((r) => setTimeout(r, intervalMs + 100));
     await sendRequests(() => `${app.url}/payments/1`, 20, 1);
-    const after = await ids();
-    expect(after.length).toBeGreaterThanOrEqual(1);
-    expect(after.some((id) => !before.includes(id))).toBe(true);
+    const after = await slots();
+    // Past the interval, the next request into a bucket takes its slot.
+    expect([...after].some(([le, now]) => taken.get(le)?.spanId !== now.spanId)).toBe(true);
   });
 });

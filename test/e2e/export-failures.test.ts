@@ -41,7 +41,9 @@ describe.each(PROTOCOLS)('an OTLP endpoint that fails (%s)', (protocol) => {
     app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: exportEnv(protocol, `http://127.0.0.1:${port}`) });
     const statuses = await sendRequests((i) => `${app!.url}/payments/${i}`, 3000, 32);
     expect(statuses.get(200)).toBe(3000);
-    // Several batch intervals pass, each with a failed export.
+    // Said at the first failed export, however long the load took...
+    await expect.poll(() => warnings(app!).length, { timeout: 30_000 }).toBe(1);
+    // ...and not again: several batch intervals pass, each with a failed export.
     await new Promise((r) => setTimeout(r, 3500));
     await sendRequests((i) => `${app!.url}/payments/${i}`, 200, 8);
     await new Promise((r) => setTimeout(r, 1500));
@@ -74,6 +76,8 @@ describe.each(PROTOCOLS)('an OTLP endpoint that fails (%s)', (protocol) => {
       await ok.stop();
       await control.close();
     }
+    // Said when the first export times out, whether the load took less or more than that.
+    await expect.poll(() => warnings(app!).length, { timeout: 30_000 }).toBe(1);
     const w = warnings(app);
     // One line for the whole problem: hung exports and the bounded queue overflowing.
     expect(w).toHaveLength(1);
@@ -162,7 +166,8 @@ describe('log configuration', () => {
   it('writes nothing below LOG_LEVEL', async () => {
     app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: { LOG_LEVEL: 'warn' } });
     await (await fetch(`${app.url}/payments/1`)).text();
-    await new Promise((r) => setTimeout(r, 300));
+    // Lines still waiting in the agent's buffer are written when the process ends.
+    await app.stop();
     expect(app.stdoutLines()).toEqual([]);
   });
 });

@@ -31,22 +31,26 @@ const REDIS_SCOPE = '@opentelemetry/instrumentation-redis';
 const warnings = (a: RunningApp): string[] => a.logLines().filter((l) => l.level === 40).map((l) => String(l.msg));
 const tracingTo = (r: OtlpReceiver): Record<string, string> => ({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: r.url, REDIS_URL: TEST_REDIS_URL });
 
-/** Requests /cache/<key> and returns the spans of its trace once its server span arrived. */
-async function cacheRequest(a: RunningApp, r: OtlpReceiver, key: string): Promise<ReceivedSpan[]> {
+/**
+ * Requests /cache/<key> and returns the spans of its trace once its server span and the
+ * Redis spans `redisSpans` says to expect have arrived (exports in flight at once may land
+ * in any order), however long that takes.
+ */
+async function cacheRequest(a: RunningApp, r: OtlpReceiver, key: string, redisSpans = 0): Promise<ReceivedSpan[]> {
   const res = await fetch(`${a.url}/cache/${key}`);
   expect(await res.json()).toEqual({ value: 'v' });
-  const all = await r.waitFor((spans) => spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === `/cache/${key}`));
-  // Client spans end before the server span; give a batch interval for stragglers.
-  await new Promise((resolve) => setTimeout(resolve, 700));
-  const server = all.find((s) => s.kind === SERVER && s.attributes['url.path'] === `/cache/${key}`)!;
-  return r.spans.filter((s) => s.traceId === server.traceId);
+  const ofRequest = (spans: ReceivedSpan[]): ReceivedSpan[] => {
+    const server = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === `/cache/${key}`);
+    return server === undefined ? [] : spans.filter((s) => s.traceId === server.traceId);
+  };
+  return ofRequest(await r.waitFor((spans) => ofRequest(spans).filter((s) => s.scope === REDIS_SCOPE).length >= redisSpans && ofRequest(spans).length > 0));
 }
 
 describe('a contrib instrumentation named in OTEL_NODE_ENABLED_INSTRUMENTATIONS', () => {
   it.each(['contrib-redis-app.mjs', 'contrib-redis-app.cjs'])('makes spans for %s under the server span', async (fixture) => {
     receiver = await startOtlpReceiver();
     app = await spawnApp(fixture, { nodeArgs: WITH_AGENT, env: { ...tracingTo(receiver), OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'redis,http' } });
-    const spans = await cacheRequest(app, receiver, 'esm-or-cjs');
+    const spans = await cacheRequest(app, receiver, 'esm-or-cjs', 2);
     const server = spans.find((s) => s.kind === SERVER)!;
     const redis = spans.filter((s) => s.scope === REDIS_SCOPE);
     expect(redis.map((s) => s.name).sort()).toEqual(['redis-GET', 'redis-SET']);
@@ -77,7 +81,7 @@ describe('a contrib instrumentation named in OTEL_NODE_ENABLED_INSTRUMENTATIONS'
         OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'kafkajs',
       },
     });
-    const spans = await cacheRequest(app, receiver, 'bad-names');
+    const spans = await cacheRequest(app, receiver, 'bad-names', 2);
     expect(spans.filter((s) => s.scope === REDIS_SCOPE)).toHaveLength(2);
     expect(warnings(app)).toEqual([
       'OTEL_NODE_ENABLED_INSTRUMENTATIONS="@opentelemetry/instrumentation-pg" is not valid (accepted: names such as http, pg, mysql2 (without the @opentelemetry/instrumentation- prefix)); using the others named',
@@ -103,7 +107,7 @@ describe('a contrib instrumentation named in OTEL_NODE_ENABLED_INSTRUMENTATIONS'
 
 describe('OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {
   /** The client spans of a traced-app /downstream request (a fetch to a loopback server). */
-  async function fetchClientSpans(disabled: string | undefined): Promise<ReceivedSpan[]> {
+  async function fetchClientSpans(disabled: string | undefined, expected: number): Promise<ReceivedSpan[]> {
     const server = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end('{"id":"1"}');
@@ -117,20 +121,22 @@ describe('OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {
     });
     const res = await fetch(`${app.url}/downstream/1`);
     expect(await res.json()).toEqual({ downstream: { id: '1' }, status: 200 });
-    const all = await receiver.waitFor((spans) => spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/downstream/1'));
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    const root = all.find((s) => s.kind === SERVER)!;
-    return receiver.spans.filter((s) => s.traceId === root.traceId && s.kind === CLIENT);
+    // The server span and the client spans expected, whichever export lands first.
+    const clientSpans = (spans: ReceivedSpan[]): ReceivedSpan[] | undefined => {
+      const root = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/downstream/1');
+      return root === undefined ? undefined : spans.filter((s) => s.traceId === root.traceId && s.kind === CLIENT);
+    };
+    return clientSpans(await receiver.waitFor((spans) => (clientSpans(spans)?.length ?? -1) >= expected))!;
   }
 
   it('=undici removes the fetch client spans', async () => {
-    const withUndici = await fetchClientSpans(undefined);
+    const withUndici = await fetchClientSpans(undefined, 1);
     expect(withUndici.map((s) => s.scope)).toEqual(['@opentelemetry/instrumentation-undici']);
     await app!.stop();
     await receiver!.close();
     await closeDownstream!();
     app = undefined;
-    expect(await fetchClientSpans('undici')).toEqual([]);
+    expect(await fetchClientSpans('undici', 0)).toEqual([]);
     expect(warnings(app!)).toEqual([]);
   });
 

@@ -102,10 +102,11 @@ describe('OTEL_LOGS_EXPORTER=otlp', () => {
     app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
     await (await fetch(`${app.url}/payments/1`)).text();
     await receiver.waitFor((all) => all.some((s) => s.kind === 2));
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(receiver.logs).toEqual([]);
     expect(await (await fetch(`${app.url}/__loaded?has=logs-otlp`)).json()).toEqual([]);
     expect(await (await fetch(`${app.url}/__loaded?has=/sdk-logs/`)).json()).toEqual([]);
+    // SIGTERM sends whatever waits before the process ends: a record would be there by now.
+    await app.stop();
+    expect(receiver.logs).toEqual([]);
   });
 
   it('says OTEL_LOGS_EXPORTER=kafka is not an exporter, once, and keeps logs on stdout only', async () => {
@@ -117,7 +118,8 @@ describe('OTEL_LOGS_EXPORTER=otlp', () => {
     await (await fetch(`${app.url}/payments/1`)).text();
     await expect.poll(() => app!.jsonLines().some((l) => l.msg === 'Request completed'), { timeout: 5000 }).toBe(true);
     await receiver.waitFor((all) => all.some((s) => s.kind === 2));
-    await new Promise((r) => setTimeout(r, 1500));
+    // SIGTERM sends whatever waits before the process ends: a record would be there by now.
+    await app.stop();
     expect(warnings(app)).toEqual(['OTEL_LOGS_EXPORTER="kafka" is not valid (accepted: otlp, none); using none']);
     expect(receiver.logs).toEqual([]);
   });
@@ -140,6 +142,9 @@ describe('an OTLP logs endpoint that fails', () => {
     app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: logsEnv(`http://127.0.0.1:${port}`) });
     const statuses = await sendRequests((i) => `${app!.url}/payments/${i}`, 2000, 16);
     expect(statuses.get(200)).toBe(2000);
+    // Said at the first failed export, however long the load took...
+    await expect.poll(() => warnings(app!).length, { timeout: 30_000 }).toBe(1);
+    // ...and not again while the next batches fail.
     await new Promise((r) => setTimeout(r, 3000));
     await expect.poll(() => app!.jsonLines().filter((l) => l.msg === 'Request completed').length, { timeout: 5000 }).toBe(2000);
     const w = warnings(app);
@@ -174,6 +179,8 @@ describe('an OTLP logs endpoint that fails', () => {
       await control.stop();
     }
     await expect.poll(() => app!.jsonLines().filter((l) => l.msg === 'Request completed' && String(l.path).startsWith('/payments/')).length, { timeout: 5000 }).toBe(20_000);
+    // Said when the first export times out (10 s after it began), whether the load took less or more.
+    await expect.poll(() => warnings(app!).length, { timeout: 30_000 }).toBe(1);
     const w = warnings(app);
     expect(w).toHaveLength(1);
     expect(w[0]).toMatch(LOG_EXPORT_WARNING);

@@ -42,10 +42,19 @@ describe('X-Request-Id from the outside', () => {
     await receiver?.close();
   });
 
-  /** Asserts `marker` reached no log line and no exported span. */
+  let barriers = 0;
+
+  /**
+   * Asserts `marker` reached no log line and no exported span. A request sent after the
+   * one that carried it goes first, and its access line and span are waited for: lines
+   * leave in order, and spans in the order they ended, so whatever the earlier request
+   * wrote or exported is there by then, however slow the machine.
+   */
   async function expectNowhere(marker: string): Promise<void> {
-    await receiver.waitFor(() => true);
-    await new Promise((r) => setTimeout(r, 1200)); // one batch interval
+    const barrier = `barrier-${++barriers}`;
+    await (await fetch(`${app.url}/payments/9`, { headers: { 'x-request-id': barrier } })).arrayBuffer();
+    await receiver.waitFor((spans) => spans.some((s) => s.attributes[ATTR_TWINKLE_REQUEST_ID] === barrier));
+    await expect.poll(() => app.jsonLines().some((l) => l.reqId === barrier && l.msg === 'Request completed')).toBe(true);
     expect(app.stdoutLines().join('\n')).not.toContain(marker);
     for (const body of receiver.bodies) expect(body).not.toContain(marker);
   }

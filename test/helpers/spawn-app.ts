@@ -35,6 +35,10 @@ export interface SpawnOptions {
   readonly timeoutMs?: number;
   /** What the app prints (stdout or stderr) once listening; group 1 is the port. @default /LISTENING (\d+)/ */
   readonly listening?: RegExp;
+  /** The Node binary. @default APP_NODE */
+  readonly node?: string;
+  /** The folder it runs in (where `@twinkle/agent` resolves from). @default the repository root */
+  readonly cwd?: string;
 }
 
 /**
@@ -48,7 +52,7 @@ export const WITH_AGENT = ['--import', '@twinkle/agent'];
 
 /**
  * Starts `node <nodeArgs> <fixture>` from the repository root (so `@twinkle/agent`
- * resolves through the workspace) with a clean OTEL environment plus `env`, and waits
+ * resolves through the workspace), or `options.cwd`, with a clean OTEL environment plus `env`, and waits
  * until the app prints `LISTENING <port>` on stderr (or `options.listening` anywhere).
  * `fixture` is a file in FIXTURES or an absolute path.
  */
@@ -66,8 +70,8 @@ export async function spawnApp(fixture: string, options: SpawnOptions = {}): Pro
   env.PORT ??= '0';
   const script = fixture.startsWith('/') ? fixture : FIXTURES + fixture;
   const listening = options.listening ?? /LISTENING (\d+)/;
-  const child = spawn(APP_NODE, [...(options.nodeArgs ?? []), script], {
-    cwd: REPO_ROOT,
+  const child = spawn(options.node ?? APP_NODE, [...(options.nodeArgs ?? []), script], {
+    cwd: options.cwd ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

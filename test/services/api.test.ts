@@ -163,6 +163,7 @@ describe('API rate limiting', () => {
           }
         }),
       );
+      const endedAt = Math.ceil(Date.now() / 1000);
       expect(responses.filter((r) => r.status === 200)).toHaveLength(200);
       const limited = responses.filter((r) => r.status === 429);
       expect(limited).toHaveLength(100);
@@ -170,7 +171,8 @@ describe('API rate limiting', () => {
         expect(r.headers.get('x-ratelimit-limit')).toBe('200');
         const reset = Number(r.headers.get('x-ratelimit-reset'));
         expect(reset).toBeGreaterThan(startedAt);
-        expect(reset).toBeLessThanOrEqual(startedAt + 61);
+        // The window opens at the first request, however long the 300 took to send.
+        expect(reset).toBeLessThanOrEqual(endedAt + 61);
       }
       const remaining = responses.filter((r) => r.status === 200).map((r) => Number(r.headers.get('x-ratelimit-remaining'))).sort((a, b) => a - b);
       expect(remaining).toEqual(Array.from({ length: 200 }, (_, k) => k));

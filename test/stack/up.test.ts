@@ -4,7 +4,7 @@
  * Ctrl-C (SIGINT to the terminal's process group) stops every process it started, frees
  * every port and leaves no temporary folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,7 +85,7 @@ describe('npm run up', () => {
   });
 
   it('starts every component on 127.0.0.1 and says where each answers', async () => {
-    for (const line of ['[up] API          http://127.0.0.1:3000', '[up] Facilitator  http://127.0.0.1:3001', `[up] Jaeger       ${STACK.jaeger}`, `[up] Prometheus   ${STACK.prometheus}/targets`, 'npm run load']) {
+    for (const line of ['[up] API          http://127.0.0.1:3000', '[up] Facilitator  http://127.0.0.1:3001', `[up] Jaeger       ${STACK.jaeger}`, `[up] Prometheus   ${STACK.prometheus}/`, 'npm run load']) {
       expect(output).toContain(line);
     }
     expect(output).toMatch(/\[up\] traces +OTLP to http:\/\/127\.0\.0\.1:4318\/v1\/traces: a receiver answers there/);
@@ -122,6 +122,48 @@ describe('npm run up', () => {
       return result.length > 0 ? result : undefined;
     }, 40_000);
     expect(Number(series[0]!.value[1])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('says how long the tools took to answer only once they answer', () => {
+    const banner = output.slice(output.indexOf('[up] '));
+    const timing = /\[up\] Jaeger, the collector and Prometheus answering after (\d+\.\d) s\n/.exec(banner);
+    expect(timing, banner).not.toBeNull();
+    // After the three tools' logs exist (they are started before it), before the services' lines.
+    expect(banner.indexOf(timing![0])).toBeLessThan(banner.indexOf('[up] API'));
+    expect(output).not.toContain('ready in 0.0 s');
+  });
+
+  it('prints links that answer and commands that work as printed', { timeout: 120_000 }, async () => {
+    const lines = output.split('\n').filter((l) => l.startsWith('[up] '));
+    // Links: every http URL on the lines that name a place to look.
+    const places = lines.filter((l) => /^\[up\] (API|Facilitator|Jaeger|Prometheus) /.test(l) || l.includes('its own metrics'));
+    const links = places.flatMap((l) => l.match(/http:\/\/127\.0\.0\.1:\d+[^\s,;)]*/g) ?? []).filter((url) => !url.includes(':4318'));
+    expect(links.length).toBeGreaterThanOrEqual(6);
+    for (const url of links) expect((await fetch(url)).status, url).toBe(200);
+    for (const path of ['/metrics', '/health']) expect((await fetch(`${API}${path}`)).status, path).toBe(200);
+    const prometheusLine = places.find((l) => l.startsWith('[up] Prometheus'))!;
+    expect(prometheusLine).toMatch(/\/(classic\/)?targets .*\/(classic\/)?alerts /);
+
+    // Commands: each `curl` line, run by a shell as a person pastes it.
+    const commands = lines.flatMap((l) => l.slice('[up] '.length).split(/\s{3,}/)).filter((part) => part.startsWith('curl '));
+    expect(commands).toHaveLength(3);
+    const run = (command: string): Promise<string> =>
+      new Promise((resolve, reject) => execFile('sh', ['-c', command], { timeout: 15_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+    const header = await run(commands[0]!);
+    const requestId = /x-request-id: *(\S+)/i.exec(header)?.[1];
+    expect(requestId, header).toBeDefined();
+    const trace = await eventually('the printed Jaeger command finds that request', async () => {
+      const body = JSON.parse(await run(commands[1]!.replace('<the id>', requestId!))) as { data: Array<{ traceID: string }> };
+      return body.data.length > 0 ? body.data[0] : undefined;
+    }, 30_000);
+    expect(trace.traceID).toMatch(/^[0-9a-f]+$/);
+    // rate() needs two scrapes of a series (15 s apart): wait until the API's /payments has them.
+    const result = await eventually('the printed PromQL command prints the rate of the API\'s /payments', async () => {
+      const body = JSON.parse(await run(commands[2]!)) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+      expect(body.status).toBe('success');
+      return body.data.result.find((r) => r.metric.job === 'twinkle-api' && r.metric.route === '/payments');
+    }, 60_000);
+    expect(Number.isFinite(Number(result.value[1]))).toBe(true);
   });
 
   it('Ctrl-C stops everything it started, in order: no process left, every port free, no temporary folder', async () => {

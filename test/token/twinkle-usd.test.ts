@@ -31,7 +31,6 @@ describe('Twinkle USD: compiled with solc from npm, cached by source', () => {
     expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
     expect(again.artifact.compiler.startsWith(`${pinned}+commit.`)).toBe(true);
     expect(readFileSync(SOURCE, 'utf8')).toContain(`pragma solidity ${pinned};`);
-    expect(again.ms).toBeLessThan(200);
   });
 
   it('compiles a changed source again, under a new key, then caches that', () => {

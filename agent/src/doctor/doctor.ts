@@ -12,10 +12,10 @@ import { VERSION } from '../version.js';
 import { checkOtlpEndpoint, type CheckResult } from './endpoint-check.js';
 import { instrumentedLibraries, isSupported, type LibraryStatus } from './libraries.js';
 import { checkCanListen } from './listen-check.js';
-import { satisfies } from './semver-range.js';
+import { NODE_FLOOR, isSupportedNode } from '../node-floor.js';
 
 /** The Node versions the agent supports (package.json engines). */
-export const SUPPORTED_NODE = '>=22.15.0';
+export const SUPPORTED_NODE = `>=${NODE_FLOOR}`;
 
 /** Everything doctor found. */
 export interface DoctorReport {
@@ -77,6 +77,7 @@ function shownConfig(config: AgentConfig, env: Readonly<Record<string, string | 
     logDestination: config.logDestination,
     diagnostics: config.diagnostics,
     exitFlushTimeoutMs: config.exitFlushTimeoutMs,
+    allowUnsupportedNode: config.allowUnsupportedNode || undefined,
     otlpHeaders: env.OTEL_EXPORTER_OTLP_HEADERS?.trim() ? 'set (not shown)' : undefined,
     sentry: config.sentry ? { dsn: maskDsn(config.sentry.dsn), environment: config.sentry.environment, release: config.sentry.release } : undefined,
   };
@@ -92,8 +93,11 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   // The DSN has a check of its own below.
   problems.push(...configProblems.filter((p) => !p.startsWith('SENTRY_DSN')));
 
-  const nodeSupported = satisfies(process.versions.node, SUPPORTED_NODE);
-  if (!nodeSupported) problems.push(`Node ${process.version} is older than @twinkle/agent supports (${SUPPORTED_NODE})`);
+  const nodeSupported = isSupportedNode(process.versions.node);
+  if (!nodeSupported)
+    problems.push(
+      `Node ${process.version} is older than @twinkle/agent supports (${SUPPORTED_NODE}): the agent would stay off${config.allowUnsupportedNode ? ', but TWINKLE_ALLOW_UNSUPPORTED_NODE=true starts it anyway' : ''}`,
+    );
 
   const libraries = instrumentedLibraries(config, folder, problems).map((l) => ({ ...l, ok: l.version === undefined || isSupported(l) }));
   // A library in a version its instrumentation does not patch is a problem when none of

@@ -123,7 +123,9 @@ export class HonoInstrumentation extends InstrumentationBase<HonoInstrumentation
     if (descriptor === undefined || !('value' in descriptor) || typeof descriptor.value !== 'function') return;
     let handler = descriptor.value as HonoErrorHandler;
     const wrapped: HonoErrorHandler = function twinkleErrorHandler(this: unknown, err, c) {
-      const metadata = getRPCMetadata(context.active()) as { error?: unknown } | undefined;
+      // Without a request context (traces, Sentry and getLogger() all off), an error thrown
+      // synchronously is still handled inside the server's request event.
+      const metadata = (getRPCMetadata(context.active()) ?? requestInDispatch()) as { error?: unknown } | undefined;
       if (metadata !== undefined && metadata.error === undefined) metadata.error = err;
       return handler.call(this, err, c);
     };
