@@ -1,8 +1,8 @@
 /**
  * What the agent does when the process ends, for every signal set up (signals/):
  *
- * - SIGTERM and SIGINT: flush within `signalTimeoutMs`, then let the process end as it
- *   would have without the agent: if no other listener handles the signal, the agent
+ * - SIGTERM and SIGINT: write the log lines that wait, flush within `signalTimeoutMs`,
+ *   then let the process end as it would have without the agent: if no other listener handles the signal, the agent
  *   raises it again (Node's default action: exit by the signal, 143 for SIGTERM); if the
  *   app has its own handler, the agent only flushes. Any listener removes Node's default
  *   exit (opentelemetry-js#1521), hence `once` and the re-raise.
@@ -21,6 +21,7 @@
 import { endOpenSettlements } from './agent-globals.js';
 import type { AgentDiag } from './diag.js';
 import { stopRetrying } from './export/otlp-http-transport.js';
+import { flushLineSinks } from './output/line-sink.js';
 import type { SignalSetup } from './signals/signal-setup.js';
 
 /** How long the agent may hold a process ended by SIGTERM or SIGINT to send what it has. */
@@ -51,8 +52,11 @@ export function installExitHandlers(
         if (done) return;
         done = true;
         clearTimeout(timer);
+        // Lines that wait in the sinks are written before the signal ends the process ('exit' does not run then).
+        flushLineSinks();
         if (!appHandlesIt) process.kill(process.pid, signal);
       };
+      flushLineSinks();
       const timer = setTimeout(() => {
         diag.warn(`shutdown: flushing telemetry took longer than ${options.signalTimeoutMs} ms; what was not sent is dropped`);
         finish();

@@ -122,13 +122,11 @@ export function startAgent(config: AgentConfig, diag: AgentDiag, choice: Instrum
     );
 
     const setups: SignalSetup[] = [logs, metrics, ...(traces ? [traces] : []), ...(errors ? [errors] : [])];
-    // Spans, records, events and pushed metrics leave before the process ends (when it
-    // is terminated, and when it runs out of work); a process that sends nothing gets no handler.
+    // Log lines that wait, spans, records, events and pushed metrics leave before the
+    // process ends (when it is terminated, and when it runs out of work).
     const sending = setups.filter((s) => s.sends);
-    if (sending.length > 0) {
-      publishOpenSettlements();
-      undo.push(installExitHandlers(sending, diag, { signalTimeoutMs: SIGNAL_FLUSH_MS, exitTimeoutMs: config.exitFlushTimeoutMs }));
-    }
+    if (sending.length > 0) publishOpenSettlements();
+    undo.push(installExitHandlers(sending, diag, { signalTimeoutMs: SIGNAL_FLUSH_MS, exitTimeoutMs: config.exitFlushTimeoutMs }));
 
     return {
       started: true,

@@ -9,7 +9,7 @@
 import { openSync, closeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { closedPipe, fullPipe, runScript, type ScriptRun, type TestPipe } from '../helpers/run-script.js';
-import { WITH_AGENT } from '../helpers/spawn-app.js';
+import { spawnApp, WITH_AGENT } from '../helpers/spawn-app.js';
 
 /** Runs the job with and without the agent, each with a stdout of its own from `makeStdout`. */
 async function both(makeStdout: () => { fd: number; close(): void }, env: Record<string, string> = {}): Promise<{ agent: ScriptRun; bare: ScriptRun }> {
@@ -96,4 +96,14 @@ describe('a job under the agent whose stdout is broken', () => {
     expect(lines.map((l) => l.path)).toEqual(Array.from({ length: 20 }, (_, i) => `/work/${i}`));
     expect(agentWarnings(run)).toEqual([]);
   });
+
+  it('writes the access lines that wait when a signal ends a process that has no handler of its own', async () => {
+    const app = await spawnApp('app.mjs', { nodeArgs: WITH_AGENT, env: { FIXTURE_NO_SIGTERM_HANDLER: '1' } });
+    for (let i = 0; i < 3; i++) await (await fetch(`${app.url}/payments/${i}`)).arrayBuffer();
+    // At once: the lines wait up to 100 ms in the agent's sink.
+    const { signal } = await app.stop('SIGTERM');
+    expect(signal).toBe('SIGTERM');
+    expect(app.jsonLines().filter((l) => l.msg === 'Request completed').map((l) => l.path)).toEqual(['/payments/0', '/payments/1', '/payments/2']);
+  });
 });
+

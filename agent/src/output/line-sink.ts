@@ -292,3 +292,14 @@ export function lineSink(name: StreamName): LineSink {
   }
   return sink;
 }
+
+/** Writes what waits in every sink now (a signal is about to end the process, and `exit` does not run then). */
+export function flushLineSinks(): void {
+  for (const sink of sinks.values()) {
+    try {
+      sink.flush();
+    } catch {
+      // a sink never throws; this is for the one that would
+    }
+  }
+}
