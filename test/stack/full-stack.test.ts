@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { decodeFunctionData } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EIP3009_ABI } from '../../services/facilitator/dist/eip3009-abi.js';
 import { TEST_REDIS_URL } from '../helpers/services.js';
+import { settleWithoutGas } from '../helpers/settle-without-gas.js';
 import { spawnApp, WITH_AGENT, type RunningApp } from '../helpers/spawn-app.js';
 import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { postJson, startApi, startFacilitator } from '../helpers/twinkle-services.js';
@@ -67,16 +67,14 @@ describe('the full stack: collector, Jaeger, Prometheus and both services', () =
     api = await startApi({ ...TRACES, PORT: '3000', FACILITATOR_URL: facilitator.url, TRUST_PROXY: '1' });
     prometheusData = mkdtempSync(join(tmpdir(), 'twinkle-prometheus-'));
     prometheus = await startComponent(prometheusSpec(prometheusData));
-    load = startProcess('load', process.execPath, [join(ROOT, 'scripts/load.ts')], { LOAD_SECONDS: '40', API_URL: api.url, FACILITATOR_URL: facilitator.url });
-    // Settlements that fail on chain (a payer without tokens): the 5xx the error-rate panel
-    // and the HighErrorRate rule divide by, whatever share of them the random load makes.
-    const unfunded = privateKeyToAccount(generatePrivateKey());
+    // Settlements that fail on the facilitator's side (its wallet ran out of gas money): the
+    // 5xx the error-rate panel and the HighErrorRate rule divide by. Before the load starts,
+    // whose settlements would fail too while the wallet is empty.
     for (let i = 0; i < 3; i++) {
-      const payee = chain.anvil.accounts[2]!.address;
-      const payment = (await postJson(`${api.url}/payments`, { type: 'direct', amount: '1000', payer: unfunded.address, payee })).body;
-      const failed = await postJson(`${api.url}/payments/${payment.id}/settle`, await chain.sign(unfunded, { to: payee, value: 1000n }));
-      expect(failed.status, JSON.stringify(failed.body)).toBe(502);
+      const failed = await settleWithoutGas(chain, api.url);
+      expect(failed.status, JSON.stringify(failed.body)).toBe(503);
     }
+    load = startProcess('load', process.execPath, [join(ROOT, 'scripts/load.ts')], { LOAD_SECONDS: '40', API_URL: api.url, FACILITATOR_URL: facilitator.url });
     // Over the API's 200 a minute from one client: the 429s the HighRateLimitHits rule counts.
     for (let i = 0; i < 230; i++) await (await fetch(`${api.url}/payments?limit=1`, { headers: { 'x-forwarded-for': BURST_CLIENT } })).arrayBuffer();
   }, 120_000);

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL } from '../helpers/services.js';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { LocalAccount } from 'viem';
 import { sendRequests } from '../helpers/load.js';
+import { settleWithoutGas } from '../helpers/settle-without-gas.js';
 import type { RunningApp } from '../helpers/spawn-app.js';
 import { startTokenChain, type TokenChain } from '../helpers/token-chain.js';
 import { postJson, startApi, startFacilitator } from '../helpers/twinkle-services.js';
@@ -55,7 +55,6 @@ describe('two first-tier collectors before one sampling-tier collector', () => {
   let api: RunningApp;
   let facilitator: RunningApp;
   let paymentId: string;
-  const unfunded = privateKeyToAccount(generatePrivateKey());
 
   const startSampling = async (): Promise<StackProcess> => {
     const p = startProcess('sampling collector', binaries.collector!, ['--config', join(OPS, 'collector/config.yaml'), NO_SELF_METRICS], {
@@ -140,7 +139,7 @@ describe('two first-tier collectors before one sampling-tier collector', () => {
     const healthy = sendRequests((i) => `${api.url}/payments/${paymentId}?i=${i}`, HEALTHY_GETS, 8, { headers: { 'x-request-id': `healthy-${run}` } });
     for (let i = 0; i < 6; i++) {
       const failed = `error-${run}-${i}`;
-      expect(await settle(unfunded, failed)).toBe(502);
+      expect((await settleWithoutGas(chain, api.url, { 'x-request-id': failed })).status).toBe(503);
       errors.push(failed);
       const ok = `settled-${run}-${i}`;
       expect(await settle(chain.anvil.accounts[1]!, ok)).toBe(200);
@@ -190,7 +189,7 @@ describe('two first-tier collectors before one sampling-tier collector', () => {
     const during: string[] = [];
     for (let i = 0; i < 3; i++) {
       during.push(`outage-${run}-${i}`);
-      expect(await settle(unfunded, during.at(-1)!)).toBe(502);
+      expect((await settleWithoutGas(chain, api.url, { 'x-request-id': during.at(-1)! })).status).toBe(503);
     }
     const whileDown = median(await timed(100));
     // Spans wait in the first tier's bounded queue: the services answer as fast as before.
@@ -200,7 +199,7 @@ describe('two first-tier collectors before one sampling-tier collector', () => {
     const after: string[] = [];
     for (let i = 0; i < 3; i++) {
       after.push(`back-${run}-${i}`);
-      expect(await settle(unfunded, after.at(-1)!)).toBe(502);
+      expect((await settleWithoutGas(chain, api.url, { 'x-request-id': after.at(-1)! })).status).toBe(503);
       after.push(`back-ok-${run}-${i}`);
       expect(await settle(chain.anvil.accounts[1]!, after.at(-1)!)).toBe(200);
     }
