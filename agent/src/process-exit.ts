@@ -5,7 +5,9 @@
  *   then let the process end as it would have without the agent: if no other listener handles the signal, the agent
  *   raises it again (Node's default action: exit by the signal, 143 for SIGTERM); if the
  *   app has its own handler, the agent only flushes. Any listener removes Node's default
- *   exit (opentelemetry-js#1521), hence `once` and the re-raise.
+ *   exit (opentelemetry-js#1521), hence the re-raise. Where the agent re-raises, the same
+ *   signal again while it flushes writes the lines that wait and nothing more: the flush
+ *   keeps its bound (a supervisor and its process group often both signal).
  * - A natural end (`beforeExit`: a job, a script, a migration): settlements still open
  *   are ended as pending, then every signal that took something in since it last sent is
  *   flushed within `exitTimeoutMs` (a timer of the agent holds the process that long at
@@ -45,8 +47,18 @@ export function installExitHandlers(
 ): () => void {
   const handlers = new Map<string, () => void>();
   for (const signal of SIGNALS) {
+    let signalled = false;
     const handler = (): void => {
-      const appHandlesIt = process.listenerCount(signal) > 0;
+      flushLineSinks();
+      // A repeat while the flush runs (a supervisor and its process group both signal, npm
+      // passes on the terminal's SIGINT) leaves it to finish within its bound. The listener
+      // stays until then: without one, a repeat would take Node's default action at once,
+      // before the flush, or even before the lines above were written.
+      if (signalled) return;
+      signalled = true;
+      const appHandlesIt = process.listenerCount(signal) > 1;
+      // The app's own handler decides what this and any later signal does, as without the agent.
+      if (appHandlesIt) process.removeListener(signal, handler);
       let done = false;
       const finish = (): void => {
         if (done) return;
@@ -54,9 +66,10 @@ export function installExitHandlers(
         clearTimeout(timer);
         // Lines that wait in the sinks are written before the signal ends the process ('exit' does not run then).
         flushLineSinks();
-        if (!appHandlesIt) process.kill(process.pid, signal);
+        if (appHandlesIt) return;
+        process.removeListener(signal, handler);
+        process.kill(process.pid, signal);
       };
-      flushLineSinks();
       const timer = setTimeout(() => {
         diag.warn(`shutdown: flushing telemetry took longer than ${options.signalTimeoutMs} ms; what was not sent is dropped`);
         finish();
@@ -69,7 +82,7 @@ export function installExitHandlers(
         .then(finish, finish);
     };
     handlers.set(signal, handler);
-    process.once(signal, handler);
+    process.on(signal, handler);
   }
 
   const flushedAt = new Map<SignalSetup, number>();

@@ -74,7 +74,8 @@ function register(): AgentHandle {
     const logsTo = isSendingLogs(config) ? `, logs otlp ${withoutCredentials(config.logsUrl)}` : '';
     // Said when the process starts serving: a script, a CLI or a test runner's child that
     // serves nothing hears nothing from the agent unless something is wrong.
-    agent.whenServing(() => diag.info(`agent started: metrics ${agent.metricsEndpoint ?? 'off'}, traces ${traces}${logsTo}`));
+    const metrics = agent.metricsEndpoint ?? (config.metricsExporter === 'otlp' ? `otlp ${withoutCredentials(config.metricsUrl)}` : 'off');
+    agent.whenServing(() => diag.info(`agent started: metrics ${metrics}, traces ${traces}${logsTo}`));
     return agent;
   } catch (err) {
     for (const c of contrib) c.instrumentation.disable();

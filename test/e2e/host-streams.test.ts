@@ -7,7 +7,8 @@
  * once (on stderr) that it stopped writing to stdout.
  */
 import { openSync, closeSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { closedPipe, fullPipe, runScript, type ScriptRun, type TestPipe } from '../helpers/run-script.js';
 import { spawnApp, WITH_AGENT } from '../helpers/spawn-app.js';
 
@@ -105,5 +106,41 @@ describe('a job under the agent whose stdout is broken', () => {
     expect(signal).toBe('SIGTERM');
     expect(app.jsonLines().filter((l) => l.msg === 'Request completed').map((l) => l.path)).toEqual(['/payments/0', '/payments/1', '/payments/2']);
   });
+
+  it('a second SIGTERM while the agent flushes (a supervisor and its process group both signal) leaves the flush its bound: the app still serves, every line is written, it ends by SIGTERM', async () => {
+    // Spans go to a receiver that never answers, so the flush SIGTERM starts lasts its 5 s bound;
+    // metrics are pushed only by that flush, so their arrival says the flush is under way.
+    const receiver = await startOtlpReceiver({ hang: true });
+    try {
+      const app = await spawnApp('app.mjs', {
+        nodeArgs: WITH_AGENT,
+        env: {
+          FIXTURE_NO_SIGTERM_HANDLER: '1',
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_METRIC_EXPORT_INTERVAL: '600000',
+        },
+      });
+      await (await fetch(`${app.url}/payments/1`)).arrayBuffer();
+      app.child.kill('SIGTERM');
+      await vi.waitFor(() => expect(receiver.metricExports.length).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+      // Before, the agent's listener was gone once the first signal came: this one took Node's default action.
+      app.child.kill('SIGTERM');
+      const during = await fetch(`${app.url}/payments/2`).catch((err: unknown) => {
+        throw new Error(`${String(err)}; exit ${app.child.exitCode} ${app.child.signalCode}; stderr: ${app.stderr()}`);
+      });
+      expect(during.status).toBe(200);
+      await during.arrayBuffer();
+      const { signal } = await app.stop('SIGTERM');
+      expect(signal).toBe('SIGTERM');
+      expect(app.jsonLines().filter((l) => l.msg === 'Request completed').map((l) => l.path)).toEqual(['/payments/1', '/payments/2']);
+      // The start line names where metrics go when they are pushed.
+      expect(app.stderr()).toContain(`agent started: metrics otlp ${receiver.url}/v1/metrics, traces otlp ${receiver.url}/v1/traces`);
+    } finally {
+      await receiver.close();
+    }
+  }, 30_000);
 });
 
