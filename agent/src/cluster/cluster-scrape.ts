@@ -86,7 +86,7 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
    * collections at once (a scrape and a peer's question) are ordered by seq as by count;
    * the file only ever moves to a higher seq, so it never holds less than any answer gave.
    */
-  const takeOwn = async (): Promise<{ snapshot: WorkerSnapshot; text: string }> => {
+  const takeOwn = async (): Promise<{ snapshot: WorkerSnapshot; raw: WorkerSnapshot; text: string }> => {
     const taken = ++seq;
     const own = await options.collectOwn();
     const raw = snapshotOf(own.resourceMetrics, own.exemplars, { id, pid: process.pid, seq: taken, members: [id], adopted: 0 });
@@ -97,7 +97,7 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
       directory.writeOwn(id, text);
       written = snapshot.seq;
     }
-    return { snapshot, text };
+    return { snapshot, raw, text };
   };
 
   const withAdopted = (snapshot: WorkerSnapshot): WorkerSnapshot => {
@@ -134,13 +134,13 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
 
   return {
     async collect() {
-      const { snapshot: own } = await takeOwn();
+      const { snapshot: ownAtStart, raw } = await takeOwn();
       const listing = directory.list();
       const peers = listing.sockets.filter((peer) => peer !== id);
       const answers = new Map<string, PeerAnswer>();
       await Promise.all(peers.map(async (peer) => answers.set(peer, await peerConnections.ask(directory.socketPath(peer), timeoutMs))));
 
-      const newest = new Map<string, WorkerSnapshot>([[id, own]]);
+      const newest = new Map<string, WorkerSnapshot>([[id, ownAtStart]]);
       const offer = (s: WorkerSnapshot): void => {
         const held = newest.get(s.id);
         if (held === undefined || s.seq > held.seq) newest.set(s.id, s);
@@ -164,6 +164,10 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
         if (!moved) break;
       }
 
+      // This worker's own snapshot with what it holds now: a collection running beside this one
+      // (a second scrape, as two Prometheus replicas make) may have adopted a worker while this
+      // one waited for its own counts, and that worker's file is gone by now.
+      if (ownAtStart.adopted !== adoptedCount) newest.set(id, withAdopted({ ...raw, ...membership() }));
       // A snapshot held inside another's (adopted) is counted there only.
       const inside = new Set<string>();
       for (const s of newest.values()) for (const member of s.members.slice(1)) inside.add(member);
