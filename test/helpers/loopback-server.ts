@@ -17,13 +17,24 @@ export function closeServer(server: Server): Promise<void> {
 }
 
 /** A port nothing listens on (it was free a moment ago): for "connection refused" cases and dedicated listeners. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * `count` different loopback ports that were free a moment ago: all are held at once while
+ * they are chosen, so no two are the same (one at a time, the kernel may hand out a port it
+ * just gave back).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createNetServer>>((resolve) => {
+      const srv = createNetServer().listen(0, '127.0.0.1', () => resolve(srv));
+    })),
+  );
+  const ports = servers.map((srv) => (srv.address() as AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
 }
 
 /** Resolves with `items` once `predicate` holds; `notify()` re-checks it. */

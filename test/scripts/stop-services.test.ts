@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/loopback-server.js';
+import { freePort, freePorts } from '../helpers/loopback-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const state = mkdtempSync(join(tmpdir(), 'twinkle-services-'));
@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe('.ci/stop-services.sh', () => {
   it('stops the Redis and PostgreSQL that services.sh started, and says so; then finds nothing to stop', { timeout: 120_000 }, async () => {
-    [ports.redis, ports.pg] = [await freePort(), await freePort()];
+    [ports.redis, ports.pg] = (await freePorts(2)) as [number, number];
     const started = await bash('source .ci/services.sh');
     expect(started).toContain(`services: starting Redis on 127.0.0.1:${ports.redis}`);
     expect(started).toContain(`services: starting PostgreSQL on 127.0.0.1:${ports.pg}`);
