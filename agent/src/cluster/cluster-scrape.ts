@@ -134,11 +134,14 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
 
   return {
     async collect() {
-      const { snapshot: ownAtStart, raw } = await takeOwn();
+      // The peers are asked first and collect while this worker does: one scrape costs
+      // the group no more wake-ups than it must, and waits for the slower worker only.
       const listing = directory.list();
       const peers = listing.sockets.filter((peer) => peer !== id);
       const answers = new Map<string, PeerAnswer>();
-      await Promise.all(peers.map(async (peer) => answers.set(peer, await peerConnections.ask(directory.socketPath(peer), timeoutMs))));
+      const asked = Promise.all(peers.map(async (peer) => answers.set(peer, await peerConnections.ask(directory.socketPath(peer), timeoutMs))));
+      const { snapshot: ownAtStart, raw } = await takeOwn();
+      await asked;
 
       const newest = new Map<string, WorkerSnapshot>([[id, ownAtStart]]);
       const offer = (s: WorkerSnapshot): void => {
@@ -149,7 +152,7 @@ export function startClusterScrape(options: ClusterScrapeOptions): ClusterScrape
       // Files of the workers that did not answer (exited, stuck). When one moved under the
       // reader (an adoption ran meanwhile), every file is read again, the answered peers'
       // too: the adopter's file, written before the adopted one's went, is newer than its answer.
-      let files: SnapshotFile[] = listing.files;
+      let files: readonly SnapshotFile[] = listing.files;
       let moved = false;
       for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
         if (attempt > 0) files = directory.list().files;

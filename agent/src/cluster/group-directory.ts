@@ -1,4 +1,4 @@
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshot, type WorkerSnapshot } from './worker-snapshot.js';
 
@@ -11,9 +11,12 @@ export interface SnapshotFile {
 /** What the directory holds now. */
 export interface GroupListing {
   /** Ids of workers with a socket (live, stuck, or exited without cleaning up). */
-  readonly sockets: string[];
-  readonly files: SnapshotFile[];
+  readonly sockets: readonly string[];
+  readonly files: readonly SnapshotFile[];
 }
+
+/** How old the directory's mtime must be for a listing to be kept: above any file system's timestamp tick (2 s on FAT). */
+const SETTLED_MS = 5000;
 
 /** Reads of a file met mid-write before it counts as unreadable. */
 const READ_ATTEMPTS = 5;
@@ -39,6 +42,7 @@ const CLAIMED_FILE = /^a-([0-9a-z-]+)\.by-([0-9a-z-]+)\.json$/;
 export class GroupDirectory {
   private ownFd: number | undefined;
   private ownId: string | undefined;
+  private cached: { readonly listing: GroupListing; readonly mtimeMs: number; readonly ino: number } | undefined;
 
   constructor(readonly path: string) {}
 
@@ -56,7 +60,29 @@ export class GroupDirectory {
     return join(this.path, `w-${id}.sock`);
   }
 
+  /**
+   * What the directory holds. A listing is read again only when the directory changed (its
+   * mtime, which every socket, file, rename and removal in it moves; a file written in place
+   * does not): one `stat` in place of a `readdir` a scrape. A listing taken while the
+   * directory's mtime was recent is not kept, since a second change within the same tick of
+   * the file system's clock would leave the mtime as it was (as git treats "racily clean" files).
+   */
   list(): GroupListing {
+    let stat: Stats;
+    try {
+      stat = statSync(this.path);
+    } catch {
+      this.cached = undefined;
+      return { sockets: [], files: [] };
+    }
+    const held = this.cached;
+    if (held !== undefined && held.mtimeMs === stat.mtimeMs && held.ino === stat.ino) return held.listing;
+    const listing = this.readListing();
+    this.cached = Date.now() - stat.mtimeMs > SETTLED_MS ? { listing, mtimeMs: stat.mtimeMs, ino: stat.ino } : undefined;
+    return listing;
+  }
+
+  private readListing(): GroupListing {
     const sockets: string[] = [];
     const files: SnapshotFile[] = [];
     let names: string[];

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,5 +48,33 @@ describe('GroupDirectory', () => {
     writeFileSync(join(dir, 'w-8-cc.json'), '{"id":"8-cc","pid":8');
     expect(group.read({ id: '8-cc', by: undefined })).toBeUndefined();
     expect(group.read({ id: '7-dd', by: undefined })).toBe('gone');
+  });
+
+  it('lists again when the directory changed, and keeps no listing taken while its mtime was recent', () => {
+    dir = mkdtempSync(join(tmpdir(), 'twinkle-group-'));
+    const group = new GroupDirectory(dir);
+    writeFileSync(join(dir, 'w-1-aa.sock'), '');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(dir, past, past);
+    const settled = group.list();
+    expect(settled.sockets).toEqual(['1-aa']);
+    expect(group.list()).toBe(settled);
+
+    // A worker arrives: the directory's mtime moves, and the listing is read again.
+    writeFileSync(join(dir, 'w-2-bb.sock'), '');
+    const moved = group.list();
+    expect([...moved.sockets].sort()).toEqual(['1-aa', '2-bb']);
+
+    // Two changes within one tick of the file system's clock leave the mtime as the first
+    // set it (here set by hand to the same instant both times): a listing taken between
+    // them must not be kept.
+    const tick = new Date();
+    writeFileSync(join(dir, 'w-3-cc.sock'), '');
+    utimesSync(dir, tick, tick);
+    expect([...group.list().sockets].sort()).toEqual(['1-aa', '2-bb', '3-cc']);
+    writeFileSync(join(dir, 'w-4-dd.sock'), '');
+    utimesSync(dir, tick, tick);
+    expect(statSync(dir).mtimeMs).toBe(tick.getTime());
+    expect([...group.list().sockets].sort()).toEqual(['1-aa', '2-bb', '3-cc', '4-dd']);
   });
 });
